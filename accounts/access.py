@@ -1,0 +1,17 @@
+"""Who may see or change people. Used by the web views and the API alike."""
+
+from accounts.models import User
+
+
+def can_view_profile(viewer: User, person: User) -> bool:
+    # The directory is company-internal: every signed-in colleague sees active people;
+    # HR also sees deactivated ones (to reactivate them or read their history).
+    return person.is_active or viewer.is_hr
+
+
+def can_edit_profile(viewer: User, person: User) -> bool:
+    return viewer.pk == person.pk or viewer.is_hr
+
+
+def can_manage_directory(viewer: User) -> bool:
+    return viewer.is_hr

@@ -1,0 +1,79 @@
+"""Every change to people: profile edits, deactivation. The directory import is in
+accounts/directory_import.py."""
+
+from allauth.usersessions.models import UserSession
+from django.db import transaction
+from django.utils import timezone
+from knox.models import AuthToken
+
+from accounts.models import User, new_thanks_token
+from core import audit
+from core.images import process_upload
+
+
+@transaction.atomic
+def update_profile(
+    *,
+    person: User,
+    by: User,
+    full_name: str,
+    preferred_name: str,
+    job_title: str,
+    avatar=None,
+    remove_avatar: bool = False,
+) -> User:
+    """Save profile fields; an avatar goes through core/images (raises ValidationError)."""
+    processed = process_upload(avatar, square=True) if avatar else None
+    person.full_name = full_name.strip()
+    person.preferred_name = preferred_name.strip()
+    person.job_title = job_title.strip()
+    old_files = []
+    if processed or remove_avatar:
+        old_files = [f for f in (person.avatar, person.avatar_thumbnail) if f]
+        person.avatar = processed.display if processed else ""
+        person.avatar_thumbnail = processed.thumbnail if processed else ""
+    person.save()
+    if old_files:
+        names = [(f.storage, f.name) for f in old_files]
+        transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
+    if by.pk != person.pk:
+        audit.record("profile.edited", actor=by, target=person)
+    return person
+
+
+@transaction.atomic
+def deactivate(*, person: User, by: User | None) -> User:
+    """Deactivate an account: ends every session and revokes every API token at once."""
+    person = User.objects.select_for_update().get(pk=person.pk)
+    if not person.is_active:
+        return person
+    person.is_active = False
+    person.deactivated_at = timezone.now()
+    person.save(update_fields=["is_active", "deactivated_at"])
+    sessions = list(UserSession.objects.filter(user=person))
+    for session in sessions:
+        session.end()
+    tokens = AuthToken.objects.filter(user=person).delete()[0]
+    audit.record("user.deactivated", actor=by, target=person, sessions=len(sessions), tokens=tokens)
+    return person
+
+
+@transaction.atomic
+def reactivate(*, person: User, by: User | None) -> User:
+    person = User.objects.select_for_update().get(pk=person.pk)
+    if person.is_active:
+        return person
+    person.is_active = True
+    person.deactivated_at = None
+    person.save(update_fields=["is_active", "deactivated_at"])
+    audit.record("user.reactivated", actor=by, target=person)
+    return person
+
+
+@transaction.atomic
+def rotate_thanks_token(*, person: User) -> User:
+    """A new personal thank-you link; the old one stops working at once."""
+    person.thanks_token = new_thanks_token()
+    person.save(update_fields=["thanks_token"])
+    audit.record("user.thanks_link_rotated", actor=person, target=person)
+    return person

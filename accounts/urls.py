@@ -1,0 +1,17 @@
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("people/", views.directory, name="directory"),
+    path("people/<int:pk>/", views.profile, name="profile"),
+    path("people/me/edit/", views.edit_profile, name="edit_profile"),
+    path("hr/", views.hr_console, name="hr_console"),
+    path("hr/people/", views.hr_people, name="hr_people"),
+    path("hr/people/<int:pk>/deactivate/", views.hr_deactivate, name="hr_deactivate"),
+    path("hr/people/<int:pk>/reactivate/", views.hr_reactivate, name="hr_reactivate"),
+    path("hr/audit/", views.hr_audit, name="hr_audit"),
+]

@@ -1,0 +1,142 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import access, services
+from accounts.forms import DirectorySearchForm, ProfileForm
+from accounts.models import User
+from core.audit import AuditEvent
+from core.decorators import hr_required
+from core.http import AuthedRequest
+
+DIRECTORY_PAGE_SIZE = 24
+
+
+@login_required
+def home(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    reports = user.reports.filter(is_active=True).select_related("department")
+    return render(request, "home.html", {"reports": reports})
+
+
+def _directory_page(request: AuthedRequest, *, include_inactive: bool = False):
+    form = DirectorySearchForm(request.GET or None)
+    people = User.objects.select_related("department").order_by("full_name", "id")
+    if not include_inactive:
+        people = people.filter(is_active=True)
+    q = ""
+    if form.is_valid():
+        q = form.cleaned_data["q"].strip()
+        if q:
+            people = people.search(q)
+    page = Paginator(people, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return form, q, page
+
+
+@login_required
+@require_http_methods(["GET"])
+def directory(request: AuthedRequest) -> HttpResponse:
+    form, q, page = _directory_page(request)
+    template = "accounts/directory.html"
+    if request.htmx and request.htmx.target == "directory-results":
+        template += "#results"
+    return render(request, template, {"form": form, "q": q, "page": page})
+
+
+@login_required
+def profile(request: AuthedRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(User.objects.select_related("department", "manager"), pk=pk)
+    if not access.can_view_profile(request.user, person):
+        raise PermissionDenied  # pragma: no cover - guarded by the 404 below for non-HR
+    reports = person.reports.filter(is_active=True).select_related("department")
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "person": person,
+            "reports": reports,
+            "is_me": person.pk == request.user.pk,
+            "can_edit": access.can_edit_profile(request.user, person),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_profile(request: AuthedRequest) -> HttpResponse:
+    person = request.user
+    form = ProfileForm(request.POST or None, request.FILES or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_profile(
+                person=person,
+                by=request.user,
+                full_name=form.cleaned_data["full_name"],
+                preferred_name=form.cleaned_data["preferred_name"],
+                job_title=form.cleaned_data["job_title"],
+                avatar=form.cleaned_data["avatar_upload"],
+                remove_avatar=form.cleaned_data["remove_avatar"],
+            )
+        except ValidationError as error:
+            form.add_error("avatar_upload", error)
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect(person)
+    return render(request, "accounts/edit_profile.html", {"form": form, "person": person})
+
+
+@hr_required
+def hr_console(request: AuthedRequest) -> HttpResponse:
+    recent = AuditEvent.objects.for_log()[:10]
+    counts = {
+        "active": User.objects.filter(is_active=True).count(),
+        "inactive": User.objects.filter(is_active=False).count(),
+    }
+    return render(request, "hr/console.html", {"recent": recent, "counts": counts})
+
+
+@hr_required
+@require_http_methods(["GET"])
+def hr_people(request: AuthedRequest) -> HttpResponse:
+    form, q, page = _directory_page(request, include_inactive=True)
+    template = "hr/people.html"
+    if request.htmx and request.htmx.target == "people-results":
+        template += "#results"
+    return render(request, template, {"form": form, "q": q, "page": page})
+
+
+@hr_required
+@require_POST
+def hr_deactivate(request: AuthedRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(User, pk=pk)
+    if person.pk == request.user.pk:
+        messages.error(request, "You cannot deactivate your own account.")
+    else:
+        services.deactivate(person=person, by=request.user)
+        messages.success(
+            request, f"{person} is deactivated: their sessions and API tokens are revoked."
+        )
+    return redirect("accounts:hr_people")
+
+
+@hr_required
+@require_POST
+def hr_reactivate(request: AuthedRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(User, pk=pk)
+    services.reactivate(person=person, by=request.user)
+    messages.success(request, f"{person} is active again.")
+    return redirect("accounts:hr_people")
+
+
+@hr_required
+def hr_audit(request: AuthedRequest) -> HttpResponse:
+    events = AuditEvent.objects.for_log()
+    verb = request.GET.get("verb", "").strip()
+    if verb:
+        events = events.filter(verb__startswith=verb)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "hr/audit.html", {"page": page, "verb": verb})

@@ -1,0 +1,3 @@
+from core.audit import AuditEvent
+
+__all__ = ["AuditEvent"]

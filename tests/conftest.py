@@ -1,0 +1,95 @@
+"""Shared fixtures: small factory functions, no framework."""
+
+import itertools
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from rest_framework.test import APIClient
+
+from accounts.models import HR_GROUP, Department, User
+
+PASSWORD = "correct horse battery staple"
+_counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def make_department(name: str | None = None, *, faces_customers: bool = False) -> Department:
+    n = next(_counter)
+    name = name or f"Department {n}"
+    department, _ = Department.objects.get_or_create(
+        name=name, defaults={"slug": f"dept-{n}", "faces_customers": faces_customers}
+    )
+    return department
+
+
+def make_user(
+    email: str | None = None,
+    *,
+    full_name: str | None = None,
+    department: Department | None = None,
+    manager: User | None = None,
+    hr: bool = False,
+    password: str = PASSWORD,
+    **extra,
+) -> User:
+    n = next(_counter)
+    user = User.objects.create_user(
+        email=email or f"person{n}@example.com",
+        password=password,
+        full_name=full_name or f"Person {n}",
+        department=department,
+        manager=manager,
+        **extra,
+    )
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    if hr:
+        user.groups.add(Group.objects.get_or_create(name=HR_GROUP)[0])
+    return user
+
+
+@pytest.fixture
+def employee(db) -> User:
+    return make_user(full_name="Emma Employee")
+
+
+@pytest.fixture
+def hr_user(db) -> User:
+    return make_user(full_name="Hana HR", hr=True)
+
+
+@pytest.fixture
+def api():
+    """api(user) → an APIClient authenticated as that user (or anonymous with None)."""
+
+    def build(user: User | None = None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return build
+
+
+@pytest.fixture
+def login(client):
+    """login(user) → the test client with a real session for that user."""
+
+    def do(user: User):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return do

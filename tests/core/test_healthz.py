@@ -1,0 +1,23 @@
+from unittest import mock
+
+from django.urls import reverse
+
+
+def test_healthz_reports_database_and_cache(client, db):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+
+
+def test_healthz_is_503_when_the_cache_is_down(client, db):
+    with mock.patch("core.views.cache.set", side_effect=ConnectionError("down")):
+        response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json()["cache"] == "down"
+
+
+def test_healthz_is_503_when_the_database_is_down(client, db):
+    with mock.patch("core.views.connection.cursor", side_effect=Exception("down")):
+        response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json()["database"] == "down"
