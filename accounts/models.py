@@ -35,7 +35,8 @@ class UserQuerySet(models.QuerySet):
     def search(self, q: str) -> "UserQuerySet":
         """Directory search: every word must match a name, e-mail, job title or department."""
         qs = self
-        for word in q.split()[:6]:
+        # PostgreSQL refuses NUL characters in a query (a 500); no name contains one anyway.
+        for word in q.replace("\x00", "").split()[:6]:
             qs = qs.filter(
                 Q(full_name__icontains=word)
                 | Q(preferred_name__icontains=word)

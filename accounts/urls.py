@@ -11,6 +11,7 @@ urlpatterns = [
     path("people/me/edit/", views.edit_profile, name="edit_profile"),
     path("hr/", views.hr_console, name="hr_console"),
     path("hr/people/", views.hr_people, name="hr_people"),
+    path("hr/people/import/", views.hr_import, name="hr_import"),
     path("hr/people/<int:pk>/deactivate/", views.hr_deactivate, name="hr_deactivate"),
     path("hr/people/<int:pk>/reactivate/", views.hr_reactivate, name="hr_reactivate"),
     path("hr/audit/", views.hr_audit, name="hr_audit"),

@@ -1,19 +1,27 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.db import IntegrityError
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import access, services
-from accounts.forms import DirectorySearchForm, ProfileForm
+from accounts import access, directory_import, services
+from accounts.directory_import import DirectoryImportError, ImportPreview, ImportRow
+from accounts.forms import (
+    DirectoryImportForm,
+    DirectorySearchForm,
+    ImportConfirmForm,
+    ProfileForm,
+)
 from accounts.models import User
 from core.audit import AuditEvent
 from core.decorators import hr_required
 from core.http import AuthedRequest
 
 DIRECTORY_PAGE_SIZE = 24
+IMPORT_PREVIEW_ROWS = 1000
 
 
 @login_required
@@ -51,7 +59,8 @@ def directory(request: AuthedRequest) -> HttpResponse:
 def profile(request: AuthedRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(User.objects.select_related("department", "manager"), pk=pk)
     if not access.can_view_profile(request.user, person):
-        raise PermissionDenied  # pragma: no cover - guarded by the 404 below for non-HR
+        # 404, not 403: a deactivated person's page must not confirm that they exist.
+        raise Http404
     reports = person.reports.filter(is_active=True).select_related("department")
     return render(
         request,
@@ -135,8 +144,91 @@ def hr_reactivate(request: AuthedRequest, pk: int) -> HttpResponse:
 @hr_required
 def hr_audit(request: AuthedRequest) -> HttpResponse:
     events = AuditEvent.objects.for_log()
-    verb = request.GET.get("verb", "").strip()
+    verb = request.GET.get("verb", "").replace("\x00", "").strip()  # PostgreSQL refuses NUL
     if verb:
         events = events.filter(verb__startswith=verb)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "hr/audit.html", {"page": page, "verb": verb})
+
+
+@hr_required
+@require_http_methods(["GET", "POST"])
+def hr_import(request: AuthedRequest) -> HttpResponse:
+    """Directory import in two steps: upload → preview (nothing written) → apply."""
+    form = DirectoryImportForm()
+    preview: ImportPreview | None = None
+    confirm_form: ImportConfirmForm | None = None
+    if request.method == "POST" and "payload" in request.POST:
+        confirm = ImportConfirmForm(request.POST, user=request.user)
+        if not confirm.is_valid():
+            messages.error(request, " ".join(confirm.errors.get("payload", [])))
+        else:
+            try:
+                result = directory_import.apply_import(
+                    csv_bytes=confirm.cleaned_data["payload"], by=request.user
+                )
+            except DirectoryImportError as error:
+                # The directory changed between the preview and now: show what is wrong.
+                preview = error.preview
+                messages.error(
+                    request,
+                    "The directory changed since the preview and the file no longer fits it. "
+                    "Nothing was imported.",
+                )
+            except IntegrityError:
+                messages.error(
+                    request,
+                    "Someone changed the directory at the same moment. Nothing was imported: "
+                    "preview the file again.",
+                )
+            else:
+                messages.success(request, _import_done_message(result))
+                return redirect("accounts:hr_people")
+    elif request.method == "POST":
+        form = DirectoryImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            csv_bytes = form.cleaned_data["file"]
+            preview = directory_import.preview_import(csv_bytes=csv_bytes)
+            if preview.file_errors:
+                for message in preview.file_errors:
+                    form.add_error("file", message)
+                preview = None
+            elif preview.is_valid:
+                confirm_form = ImportConfirmForm.for_file(csv_bytes=csv_bytes, user=request.user)
+            else:
+                form.add_error("file", preview.summary)
+    listed_rows, rows_not_listed = _rows_to_list(preview)
+    return render(
+        request,
+        "hr/import.html",
+        {
+            "form": form,
+            "preview": preview,
+            "listed_rows": listed_rows,
+            "rows_not_listed": rows_not_listed,
+            "confirm_form": confirm_form,
+            "columns": directory_import.COLUMNS,
+        },
+    )
+
+
+def _rows_to_list(preview: ImportPreview | None) -> tuple[list[ImportRow], int]:
+    """The rows worth reading — problems, warnings and changes; people already up to date are
+    only counted — and how many of them did not fit (problems are listed first)."""
+    if preview is None:
+        return [], 0
+    rows = [r for r in preview.rows if r.errors or r.warnings or r.action != "unchanged"]
+    if len(rows) <= IMPORT_PREVIEW_ROWS:
+        return rows, 0
+    shown = sorted(rows, key=lambda r: (not r.errors, r.line))[:IMPORT_PREVIEW_ROWS]
+    return sorted(shown, key=lambda r: r.line), len(rows) - len(shown)
+
+
+def _import_done_message(result: directory_import.ImportResult) -> str:
+    text = (
+        f"Directory imported: {result.created} added, {result.updated} updated, "
+        f"{result.unchanged} already up to date."
+    )
+    if result.departments_created:
+        text += f" New departments: {', '.join(result.departments_created)}."
+    return text

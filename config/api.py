@@ -3,9 +3,67 @@
 from django.urls import path
 
 from accounts import api as accounts_api
+from awards import api as awards_api
+from nominations import api as nominations_api
 
 urlpatterns = [
     path("auth/token", accounts_api.TokenView.as_view(), name="api-token"),
     path("me", accounts_api.MeView.as_view(), name="api-me"),
     path("employees", accounts_api.EmployeeListView.as_view(), name="api-employees"),
+    path(
+        "employees/import",
+        accounts_api.EmployeeImportView.as_view(),
+        name="api-employee-import",
+    ),
+    # Award cycles and their rubric (issue 3)
+    path("cycles", awards_api.CycleListView.as_view(), name="api-cycles"),
+    path("cycles/<int:pk>", awards_api.CycleDetailView.as_view(), name="api-cycle"),
+    path(
+        "cycles/<int:pk>/transition",
+        awards_api.CycleTransitionView.as_view(),
+        name="api-cycle-transition",
+    ),
+    path(
+        "cycles/<int:pk>/criteria",
+        awards_api.CycleCriteriaView.as_view(),
+        name="api-cycle-criteria",
+    ),
+    # Nominations, evidence and endorsements (issue 3)
+    path("categories", nominations_api.CategoryListView.as_view(), name="api-categories"),
+    path("nominations", nominations_api.NominationListView.as_view(), name="api-nominations"),
+    path(
+        "nominations/<int:pk>",
+        nominations_api.NominationDetailView.as_view(),
+        name="api-nomination",
+    ),
+    path(
+        "nominations/<int:pk>/withdraw",
+        nominations_api.NominationWithdrawView.as_view(),
+        name="api-nomination-withdraw",
+    ),
+    path(
+        "nominations/<int:pk>/evidence",
+        nominations_api.NominationEvidenceView.as_view(),
+        name="api-nomination-evidence",
+    ),
+    path(
+        "nominations/<int:pk>/endorsements",
+        nominations_api.EndorsementListView.as_view(),
+        name="api-nomination-endorsements",
+    ),
+    path(
+        "nominations/<int:pk>/endorsements/mine",
+        nominations_api.MyEndorsementView.as_view(),
+        name="api-nomination-my-endorsement",
+    ),
+    path(
+        "nominations/<int:pk>/invitations",
+        nominations_api.InvitationView.as_view(),
+        name="api-nomination-invitations",
+    ),
+    path(
+        "evidence/<int:pk>/verify",
+        nominations_api.EvidenceVerifyView.as_view(),
+        name="api-evidence-verify",
+    ),
 ]

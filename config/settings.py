@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.openid_connect",
     "core",
     "accounts",
+    "awards",
+    "nominations",
 ]
 
 MIDDLEWARE = [
@@ -148,6 +150,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+if TESTING:
+    # Production-strength hashing costs ~0.6 s per user created; the suite creates hundreds.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 
@@ -212,7 +217,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 def _mailer() -> dict:
     """EMAIL_URL (smtp://user:pass@host:587, smtp+tls://…, smtp+ssl://…, consolemail://) or
-    EMAIL_HOST and friends; with neither, mail is printed on the console (development)."""
+    EMAIL_HOST and friends; with neither, mail is printed on the console in development and
+    handed to an SMTP relay on localhost:25 (Django's own default) in production."""
     if url := env.str("EMAIL_URL", default=""):
         cfg = env.email_url_config(url)
     elif env.str("EMAIL_HOST", default=""):
@@ -224,8 +230,10 @@ def _mailer() -> dict:
             "EMAIL_HOST_PASSWORD": env.str("EMAIL_HOST_PASSWORD", default=""),
             "EMAIL_USE_TLS": env.bool("EMAIL_USE_TLS", default=True),
         }
-    else:
+    elif DEBUG:
         return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    else:
+        return {"BACKEND": "django.core.mail.backends.smtp.EmailBackend"}
     backend = cfg["EMAIL_BACKEND"]
     if not backend.endswith("smtp.EmailBackend"):
         return {"BACKEND": backend}
@@ -244,6 +252,11 @@ def _mailer() -> dict:
 MAILERS = {"default": _mailer()}
 
 # --- API -------------------------------------------------------------------------------------
+
+# Reverse proxies in front of the app (load balancer, nginx) that append to X-Forwarded-For:
+# rate limits (allauth's and the API's) key on the client address this reveals.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -269,8 +282,14 @@ REST_FRAMEWORK = {
         "token": env.str("API_TOKEN_RATE", default="10/minute"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Escape non-ASCII in responses: a lone surrogate echoed back in an error message would
+    # otherwise make the renderer fail with a 500.
+    "UNICODE_JSON": False,
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 50,
+    # Without this DRF believes any X-Forwarded-For header, and a client could dodge every
+    # throttle by sending a new one with each request.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 REST_KNOX = {
     "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=90)),
@@ -286,6 +305,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.document_error_responses",
+    ],
 }
 
 # --- Static, media, i18n ---------------------------------------------------------------------

@@ -2,7 +2,6 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core import views as core_views
@@ -13,6 +12,8 @@ admin.site.site_header = "Plaudit administration"
 
 urlpatterns = [
     path("", include("accounts.urls")),
+    path("", include("awards.urls")),
+    path("nominations/", include("nominations.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
@@ -24,11 +25,7 @@ urlpatterns = [
 if settings.DEBUG or settings.TESTING:
     # In production media is served by the web server or object storage (docs/deployment.md).
     urlpatterns += [
-        path(
-            f"{settings.MEDIA_URL.strip('/')}/<path:path>",
-            serve,
-            {"document_root": settings.MEDIA_ROOT},
-        ),
+        path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", core_views.media, name="media"),
     ]
 
 handler400 = "core.views.bad_request"

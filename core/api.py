@@ -54,3 +54,56 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+_ERROR = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+    "description": "What went wrong, in words a person understands.",
+}
+_FIELD_ERRORS = {
+    "type": "object",
+    "description": (
+        'Either {"detail": "…"} or one list of messages per field: {"field": ["message"]}.'
+    ),
+    "additionalProperties": True,
+}
+_COMMON_ERRORS = {
+    "400": ("Invalid input.", "ValidationErrorResponse"),
+    "401": ("Not signed in or the token is not valid.", "ErrorResponse"),
+    "403": ("Signed in, but not allowed to do this.", "ErrorResponse"),
+    "404": ("Unknown, or not visible to you.", "ErrorResponse"),
+    "429": ("Too many requests: try again later.", "ErrorResponse"),
+}
+_METHODS = {"get", "put", "post", "patch", "delete"}
+
+
+def document_error_responses(result: dict, generator, request, public) -> dict:
+    """drf-spectacular postprocessing hook: every operation documents the error shapes of
+    DESIGN §6 (the exception handler above guarantees them), unless it declares its own."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("ErrorResponse", _ERROR)
+    schemas.setdefault("ValidationErrorResponse", _FIELD_ERRORS)
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method not in _METHODS:
+                continue
+            codes = ["400", "404", "429"]
+            if operation.get("security"):  # an operation that needs a signed-in caller
+                codes[1:1] = ["401", "403"]
+            responses = operation.setdefault("responses", {})
+            for code in codes:
+                description, component = _COMMON_ERRORS[code]
+                responses.setdefault(
+                    code,
+                    {
+                        "description": description,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": f"#/components/schemas/{component}"}
+                            }
+                        },
+                    },
+                )
+    return result

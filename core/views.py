@@ -1,11 +1,13 @@
 import logging
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.static import serve
 
 logger = logging.getLogger(__name__)
 
@@ -70,3 +72,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
     from django.template import loader
 
     return HttpResponse(loader.get_template("errors/500.html").render(), status=500)
+
+
+def media(request: HttpRequest, path: str) -> HttpResponse:
+    """Uploaded files, for development and tests only (production serves them elsewhere).
+    MEDIA_ROOT is read per request so that tests may point it at a temporary folder."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,69 @@
+"""The one door for outgoing mail. Services call these helpers inside their transaction; the
+message is enqueued as a task only once the transaction commits, so a rolled-back change
+never e-mails anyone, and the web request never waits on the mail server (with the database
+task backend, `manage.py db_worker` sends it)."""
+
+import json
+from functools import partial
+
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.tasks.backends.immediate import ImmediateBackend
+from django.utils.html import strip_tags
+
+from core import tasks
+
+
+def send_mail_on_commit(
+    *, to: list[str] | str, subject: str, template: str, context: dict | None = None
+) -> None:
+    """Send templates/email/<template>.txt/.html to `to` after the current transaction commits.
+
+    `context` must be JSON (ids and strings, not model instances): it is stored with the task.
+    """
+    recipients = [to] if isinstance(to, str) else list(to)
+    if not recipients:
+        return
+    context = context or {}
+    # Fail here, in the caller, rather than later in the worker.
+    json.dumps(context)
+    transaction.on_commit(
+        partial(
+            tasks.send_email.enqueue,
+            to=recipients,
+            subject=subject,
+            template=template,
+            context=context,
+        )
+    )
+
+
+def send_message_on_commit(message: EmailMessage) -> None:
+    """Queue an already rendered message (allauth's) after the current transaction commits."""
+    html = next(
+        (
+            content
+            for content, mimetype in getattr(message, "alternatives", [])
+            if mimetype == "text/html"
+        ),
+        "",
+    )
+    body = message.body
+    if message.content_subtype == "html":
+        html, body = body, strip_tags(body)
+    transaction.on_commit(
+        partial(
+            tasks.send_rendered_email.enqueue,
+            to=list(message.to),
+            subject=str(message.subject),
+            body=str(body),
+            html=str(html),
+            from_email=str(message.from_email),
+            headers={str(k): str(v) for k, v in message.extra_headers.items()},
+        )
+    )
+
+
+def runs_tasks_later() -> bool:
+    """True when tasks go to a queue (database backend), False when they run in-process."""
+    return not isinstance(tasks.send_rendered_email.get_backend(), ImmediateBackend)
