@@ -1,0 +1,320 @@
+"""HTML forms of the HR cycle console. They check shape only; awards.services decides the rules."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from accounts.models import Department
+from awards import services
+from awards.models import AwardCycle, Criterion
+
+# Dates far outside this range are typing mistakes, and near the ends of the calendar the
+# default dates (the next month, a week of judging) would overflow Python's date type.
+FIRST_YEAR, LAST_YEAR = 2000, 2200
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+FROZEN_IN_JUDGING = (
+    "winner_count",
+    "cooldown_cycles",
+    "blind_judging",
+    "customer_share_floor",
+    "eligible_departments",
+)
+DATE_FIELDS = ("opens_at", "nominations_close_at", "judging_close_at")
+
+
+def _in_range(value: dt.date | dt.datetime | None) -> None:
+    if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise forms.ValidationError(f"Choose a date between {FIRST_YEAR} and {LAST_YEAR}.")
+
+
+class DateTimeLocalField(forms.DateTimeField):
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL)
+
+    def clean(self, value: Any) -> dt.datetime | None:
+        cleaned = super().clean(value)
+        _in_range(cleaned)
+        return cleaned
+
+
+class ModelCheckboxesField(forms.ModelMultipleChoiceField):
+    """Checkboxes of model rows; an id too large for the database is just an invalid choice
+    (Django passes it to an `__in` lookup, where SQLite raises OverflowError)."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value:
+            text = str(pk)
+            if text.isdigit() and int(text) >= 2**63:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
+class MonthField(forms.DateField):
+    """An `<input type="month">` (YYYY-MM); a full date is accepted too and its first day used."""
+
+    widget = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+    input_formats = ("%Y-%m", "%Y-%m-%d", "%m/%Y", "%B %Y", "%b %Y")
+    default_error_messages = {"invalid": "Enter a month as YYYY-MM, for example 2030-01."}
+
+    def clean(self, value: Any) -> dt.date | None:
+        cleaned = super().clean(value)
+        _in_range(cleaned)
+        return services.first_of_month(cleaned) if cleaned else None
+
+
+class CycleSettingsForm(forms.Form):
+    """The settings HR edits on a cycle's page (services.update_cycle)."""
+
+    title = forms.CharField(max_length=120, label="Title")
+    opens_at = DateTimeLocalField(label="Nominations open")
+    nominations_close_at = DateTimeLocalField(label="Nominations close")
+    judging_close_at = DateTimeLocalField(label="Judging closes")
+    winner_count = forms.IntegerField(
+        min_value=1, max_value=10, initial=1, label="Number of winners"
+    )
+    cooldown_cycles = forms.IntegerField(
+        min_value=0,
+        max_value=24,
+        initial=3,
+        label="Cool-down (cycles)",
+        help_text="A winner cannot be nominated again for this many following cycles.",
+    )
+    eligible_departments = ModelCheckboxesField(
+        queryset=Department.objects.order_by("name"),
+        required=False,
+        label="Eligible departments",
+        help_text="Tick none to let every department take part.",
+    )
+    blind_judging = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Blind judging: judges do not see who nominated a candidate",
+    )
+    customer_share_floor = forms.IntegerField(
+        min_value=0,
+        max_value=100,
+        initial=50,
+        label="Customer-focused floor (%)",
+        help_text="The least share of the rubric's weight that must be customer-focused.",
+    )
+
+    def __init__(self, *args: Any, cycle: AwardCycle | None = None, **kwargs: Any) -> None:
+        if cycle is not None and "initial" not in kwargs:
+            kwargs["initial"] = initial_settings(cycle)
+        super().__init__(*args, **kwargs)
+        self.cycle = cycle
+        if cycle is None:
+            return
+        status = AwardCycle.Status
+        if cycle.status in (status.DECIDED, status.ANNOUNCED):
+            for field in self.fields.values():
+                field.disabled = True
+        elif cycle.status == status.JUDGING:
+            for name in FROZEN_IN_JUDGING:
+                self.fields[name].disabled = True
+
+    @property
+    def is_frozen(self) -> bool:
+        return all(field.disabled for field in self.fields.values())
+
+    @property
+    def has_frozen_fields(self) -> bool:
+        return any(field.disabled for field in self.fields.values())
+
+    def changes(self) -> dict[str, Any]:
+        """The keyword arguments for services.update_cycle: only what may still change."""
+        data = self.cleaned_data
+        changes = {
+            name: data[name]
+            for name in services.EDITABLE_FIELDS
+            if name in self.fields and not self.fields[name].disabled
+        }
+        if not self.fields["eligible_departments"].disabled:
+            changes["eligible_departments"] = list(data["eligible_departments"])
+        return changes
+
+
+class NewCycleForm(CycleSettingsForm):
+    """Creating a cycle: the month comes first; title and dates default from it when empty."""
+
+    month = MonthField(label="Month", help_text="The month it recognises, e.g. 2030-01.")
+    rubric_from = forms.ModelChoiceField(
+        queryset=AwardCycle.objects.order_by("-month", "-id"),
+        required=False,
+        empty_label="None: start from the default rubric",
+        label="Copy the rubric of",
+    )
+
+    field_order = (
+        "month",
+        "title",
+        "opens_at",
+        "nominations_close_at",
+        "judging_close_at",
+        "winner_count",
+        "cooldown_cycles",
+        "eligible_departments",
+        "blind_judging",
+        "customer_share_floor",
+        "rubric_from",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["title"].required = False
+        self.fields["title"].help_text = "Leave empty for “Employee of the Month · <Month YYYY>”."
+        for name in DATE_FIELDS:
+            self.fields[name].required = False
+        self.describe_defaults()
+
+    def create_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments for services.create_cycle."""
+        data = self.cleaned_data
+        return {
+            "month": data["month"],
+            "title": data["title"],
+            "opens_at": data["opens_at"],
+            "nominations_close_at": data["nominations_close_at"],
+            "judging_close_at": data["judging_close_at"],
+            "winner_count": data["winner_count"],
+            "cooldown_cycles": data["cooldown_cycles"],
+            "blind_judging": data["blind_judging"],
+            "customer_share_floor": data["customer_share_floor"],
+            "eligible_departments": list(data["eligible_departments"]),
+            "rubric_from": data["rubric_from"],
+        }
+
+    def describe_defaults(self) -> dt.date | None:
+        """Say under the title and each date what an empty field becomes for the chosen month."""
+        month = self.chosen_month()
+        if month is None:
+            return None
+        self.fields["title"].help_text = f"Leave empty for “{services.default_title(month)}”."
+        for name, value in services.default_dates(month).items():
+            when = date_format(timezone.localtime(value), "j F Y, H:i")
+            self.fields[name].help_text = f"Empty means {when}."
+        return month
+
+    def chosen_month(self) -> dt.date | None:
+        """The month typed so far (bound or initial), for the default dates shown as help."""
+        field = self.fields["month"]
+        raw = self["month"].value()
+        if isinstance(raw, dt.date):
+            return services.first_of_month(raw)
+        try:
+            return field.clean(raw)
+        except forms.ValidationError:
+            return None
+
+
+def initial_settings(cycle: AwardCycle) -> dict[str, Any]:
+    return {
+        "title": cycle.title,
+        "opens_at": cycle.opens_at,
+        "nominations_close_at": cycle.nominations_close_at,
+        "judging_close_at": cycle.judging_close_at,
+        "winner_count": cycle.winner_count,
+        "cooldown_cycles": cycle.cooldown_cycles,
+        "eligible_departments": list(cycle.eligible_departments.all()),
+        "blind_judging": cycle.blind_judging,
+        "customer_share_floor": cycle.customer_share_floor,
+    }
+
+
+def suggested_month(latest: AwardCycle | None) -> dt.date:
+    """The month a new cycle most likely is for: the one after the latest, else this one."""
+    if latest is None:
+        return services.first_of_month(timezone.localdate())
+    return services.add_months(latest.month, 1)
+
+
+# --- Rubric -----------------------------------------------------------------------------------
+
+
+class CriterionForm(forms.Form):
+    name = forms.CharField(max_length=80, label="Name")
+    # A blank first choice: a new row starts blank (and stays "unchanged", so it is ignored)
+    # even when it was added by posting the table back, where no initial value applies.
+    kind = forms.ChoiceField(choices=[("", "Choose a kind"), *Criterion.Kind.choices], label="Kind")
+    weight = forms.IntegerField(min_value=0, max_value=100, label="Weight (%)")
+    half_point = forms.DecimalField(
+        required=False,
+        max_digits=6,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        label="Half point",
+    )
+    customer_focused = forms.BooleanField(required=False, label="Customer-focused")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Every input of the table has a label a screen reader can tell apart from the others.
+        number = self.prefix.rsplit("-", 1)[-1] if self.prefix else ""
+        if number.isdigit():
+            for field in self.fields.values():
+                field.label = f"{field.label}, criterion {int(number) + 1}"
+        self.fields["name"].widget.attrs["autocomplete"] = "off"
+        self.fields["weight"].widget.attrs["inputmode"] = "numeric"
+        self.fields["half_point"].widget.attrs["step"] = "0.01"
+        self.fields["kind"].widget.attrs["class"] = "rubric-kind"
+
+    def item(self) -> dict[str, Any]:
+        """What this row proposes, as far as it could be read: partial rows still count towards
+        the running total, so the summary stays truthful while HR is typing."""
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "name": data.get("name", ""),
+            "kind": data.get("kind", ""),
+            "weight": data.get("weight") or 0,
+            "half_point": data.get("half_point"),
+            "customer_focused": data.get("customer_focused", False),
+        }
+
+
+class BaseRubricFormSet(forms.BaseFormSet):
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields and index is not None:
+            form.fields["DELETE"].label = f"Remove criterion {index + 1}"
+
+    def rows(self) -> list[CriterionForm]:
+        """The rows that are part of the proposal: not removed, and not blank extra rows."""
+        kept = []
+        for form in self.forms:
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            if form.empty_permitted and not form.has_changed():
+                continue
+            kept.append(form)
+        return kept
+
+    def items(self) -> list[dict[str, Any]]:
+        return [form.item() for form in self.rows()]
+
+
+RubricFormSet = forms.formset_factory(
+    CriterionForm,
+    formset=BaseRubricFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=12,
+    validate_max=True,
+    absolute_max=20,
+)
+
+
+def rubric_initial(cycle: AwardCycle) -> list[dict[str, Any]]:
+    return list(
+        cycle.criteria.order_by("position", "id").values(
+            "name", "kind", "weight", "half_point", "customer_focused"
+        )
+    )

@@ -1,0 +1,181 @@
+import datetime as dt
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Department
+
+
+class AwardCycleQuerySet(models.QuerySet):
+    def visible_list(self) -> "AwardCycleQuerySet":
+        return self.order_by("-month", "-id")
+
+    def current(self) -> "AwardCycle | None":
+        """The cycle people act in now: the open one, else the newest that is not a draft."""
+        return (
+            self.filter(status=AwardCycle.Status.OPEN).order_by("-month").first()
+            or self.exclude(status=AwardCycle.Status.DRAFT).order_by("-month").first()
+        )
+
+
+class AwardCycle(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OPEN = "open", "Open for nominations"
+        JUDGING = "judging", "Judging"
+        DECIDED = "decided", "Decided"
+        ANNOUNCED = "announced", "Announced"
+
+    # The only legal moves. Going back is not offered: a decided cycle has a frozen snapshot.
+    TRANSITIONS: dict[str, tuple[str, ...]] = {
+        Status.DRAFT: (Status.OPEN,),
+        Status.OPEN: (Status.JUDGING,),
+        Status.JUDGING: (Status.DECIDED,),
+        Status.DECIDED: (Status.ANNOUNCED,),
+        Status.ANNOUNCED: (),
+    }
+
+    title = models.CharField(max_length=120)
+    month = models.DateField(unique=True, help_text="The first day of the month it recognises.")
+    opens_at = models.DateTimeField()
+    nominations_close_at = models.DateTimeField()
+    judging_close_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    winner_count = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    cooldown_cycles = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MaxValueValidator(24)],
+        help_text="A winner cannot be nominated again for this many following cycles.",
+    )
+    eligible_departments = models.ManyToManyField(
+        Department, blank=True, related_name="+", help_text="Empty means every department."
+    )
+    blind_judging = models.BooleanField(
+        default=True, help_text="Judges do not see who nominated a candidate."
+    )
+    customer_share_floor = models.PositiveSmallIntegerField(
+        default=50,
+        validators=[MaxValueValidator(100)],
+        help_text="The least share (percent) of the rubric that must be customer-focused.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AwardCycleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-month", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opens_at__lt=F("nominations_close_at"))
+                & Q(nominations_close_at__lte=F("judging_close_at")),
+                name="cycle_dates_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(winner_count__gte=1, winner_count__lte=10), name="cycle_winner_count"
+            ),
+            models.CheckConstraint(
+                condition=Q(customer_share_floor__lte=100), name="cycle_floor_percent"
+            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="cycle_month_first_day"),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "open", "judging", "decided", "announced"]),
+                name="cycle_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("awards:hr_cycle", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
+    def rubric_editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.OPEN)
+
+    @property
+    def allowed_next(self) -> tuple[str, ...]:
+        return self.TRANSITIONS[self.status]
+
+    def due_transition(self, now: dt.datetime | None = None) -> str | None:
+        """The phase its dates say it should move to now, if any (advance_cycles)."""
+        now = now or timezone.now()
+        if self.status == self.Status.DRAFT and now >= self.opens_at:
+            return self.Status.OPEN
+        if self.status == self.Status.OPEN and now >= self.nominations_close_at:
+            return self.Status.JUDGING
+        return None
+
+
+class Criterion(models.Model):
+    class Kind(models.TextChoices):
+        CUSTOMER_EVIDENCE = "customer_evidence", "Customer-awareness evidence"
+        CUSTOMER_THANKS = "customer_thanks", "Customer thank-yous"
+        PEER_SUPPORT = "peer_support", "Peer support"
+        PANEL = "panel", "Panel score"
+
+    # Kinds computed from data: each may appear once in a rubric, and needs a half point.
+    COMPUTED_KINDS = (Kind.CUSTOMER_EVIDENCE, Kind.CUSTOMER_THANKS, Kind.PEER_SUPPORT)
+    CUSTOMER_KINDS = (Kind.CUSTOMER_EVIDENCE, Kind.CUSTOMER_THANKS)
+
+    cycle = models.ForeignKey(AwardCycle, on_delete=models.CASCADE, related_name="criteria")
+    name = models.CharField(max_length=80)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    weight = models.PositiveSmallIntegerField(validators=[MaxValueValidator(100)])
+    half_point = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="The input at which this criterion earns half its points.",
+    )
+    customer_focused = models.BooleanField(default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["cycle", "position", "id"]
+        verbose_name_plural = "criteria"
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "name"], name="criterion_unique_name"),
+            models.CheckConstraint(condition=Q(weight__lte=100), name="criterion_weight_percent"),
+            models.CheckConstraint(
+                condition=Q(kind="panel") | Q(half_point__gt=0),
+                name="criterion_computed_has_half_point",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.weight}%)"
+
+
+class JudgeAssignment(models.Model):
+    """A judge of one cycle. Judges score candidates in issue 6; here they matter for who may
+    read nominations during judging (DESIGN §7)."""
+
+    cycle = models.ForeignKey(AwardCycle, on_delete=models.CASCADE, related_name="judges")
+    judge = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="judge_assignments"
+    )
+    assigned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["cycle", "judge"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "judge"], name="one_assignment_per_judge")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.judge} judges {self.cycle}"

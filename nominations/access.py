@@ -1,0 +1,118 @@
+"""Who may see or change a nomination (DESIGN §7). The web views and the API both use these.
+
+- HR and the nominator always see it;
+- the nominee's manager sees it (to verify evidence);
+- colleagues the nominator invited to endorse it, and those who endorsed it, see it;
+- judges of the cycle see it during judging (without the nominator's name when judging is
+  blind), and after the decision;
+- the nominee and everyone else only once the cycle is announced (and then without scores).
+A nomination you may not see answers 404, never 403, so its existence is not revealed.
+"""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from accounts.models import User
+from awards.models import AwardCycle, JudgeAssignment
+from nominations.models import Endorsement, Evidence, Nomination
+
+Status = AwardCycle.Status
+JUDGE_PHASES = (Status.JUDGING, Status.DECIDED, Status.ANNOUNCED)
+
+
+def visible_nominations(user: User) -> QuerySet[Nomination]:
+    nominations = Nomination.objects.all()
+    if user.is_hr:
+        return nominations
+    judges = JudgeAssignment.objects.filter(cycle=OuterRef("cycle"), judge=user)
+    endorsed = Endorsement.objects.filter(nomination=OuterRef("pk"), author=user)
+    invited = Nomination.invited_endorsers.through.objects.filter(
+        nomination=OuterRef("pk"), user=user
+    )
+    active = Q(status=Nomination.Status.ACTIVE)
+    return nominations.filter(
+        Q(nominator=user)
+        | Q(nominee__manager=user)
+        | Q(Exists(invited))
+        | Q(Exists(endorsed))
+        | (active & Q(cycle__status__in=JUDGE_PHASES) & Q(Exists(judges)))
+        | (active & Q(cycle__status=Status.ANNOUNCED))
+    )
+
+
+def can_view(user: User, nomination: Nomination) -> bool:
+    return visible_nominations(user).filter(pk=nomination.pk).exists()
+
+
+def nominators_shown(user: User, nominations: list[Nomination]) -> set[int]:
+    """The ids among `nominations` whose nominator `user` may see, in one query for a page.
+
+    Blind judging hides who nominated from the cycle's judges until the announcement; everyone
+    else who may read a nomination may know who wrote it. The nominations need their cycle."""
+    if user.is_hr:
+        return {n.pk for n in nominations}
+    judged = set(
+        JudgeAssignment.objects.filter(
+            judge=user, cycle_id__in={n.cycle_id for n in nominations}
+        ).values_list("cycle_id", flat=True)
+    )
+    return {
+        n.pk
+        for n in nominations
+        if n.nominator_id == user.pk
+        or n.cycle.status == Status.ANNOUNCED
+        or not (n.cycle_id in judged and n.cycle.blind_judging)
+    }
+
+
+def can_see_nominator(user: User, nomination: Nomination) -> bool:
+    return nomination.pk in nominators_shown(user, [nomination])
+
+
+def can_edit(user: User, nomination: Nomination) -> bool:
+    return (
+        nomination.nominator_id == user.pk
+        and nomination.is_active
+        and nomination.cycle.status == Status.OPEN
+    )
+
+
+def can_add_evidence(user: User, nomination: Nomination) -> bool:
+    return can_edit(user, nomination) or (
+        user.is_hr and nomination.is_active and nomination.cycle.status == Status.OPEN
+    )
+
+
+def can_verify(user: User, nomination: Nomination) -> bool:
+    """The nominee's manager or HR, while the evidence can still count; never the nominator
+    (nobody verifies their own evidence) and never the nominee."""
+    if user.pk in (nomination.nominator_id, nomination.nominee_id):
+        return False
+    if nomination.cycle.status not in (Status.OPEN, Status.JUDGING):
+        return False
+    return user.is_hr or nomination.nominee.manager_id == user.pk
+
+
+def can_endorse(user: User, nomination: Nomination) -> bool:
+    return (
+        user.pk not in (nomination.nominator_id, nomination.nominee_id)
+        and nomination.is_active
+        and nomination.cycle.status == Status.OPEN
+        and can_view(user, nomination)
+    )
+
+
+def can_see_evidence_points(user: User, nomination: Nomination) -> bool:
+    """Points are part of the scoring: not for the nominee or the public after announcement."""
+    return (
+        user.is_hr
+        or nomination.nominator_id == user.pk
+        or nomination.nominee.manager_id == user.pk
+        or (
+            nomination.cycle.status != Status.ANNOUNCED
+            and JudgeAssignment.objects.filter(cycle=nomination.cycle, judge=user).exists()
+        )
+    )
+
+
+def evidence_for(nomination: Nomination) -> QuerySet[Evidence]:
+    return nomination.evidence.select_related("verified_by", "added_by")

@@ -1,0 +1,192 @@
+"""DESIGN §7 over the API: every role, every nomination action, in each phase of a cycle.
+
+A nomination you may not see is a 404 for every action (its existence is not revealed); one you
+may see but not change is a 403; one you may change once the cycle has moved on is a 409.
+The expectations agree with nominations/access.py, which the web views use too.
+"""
+
+import pytest
+from django.db import transaction
+from django.urls import reverse
+
+from awards.models import AwardCycle, JudgeAssignment
+from nominations import access, services
+from nominations.models import Evidence, Nomination
+from tests.awards.conftest import make_cycle
+from tests.nominations.conftest import People, make_nomination, move
+
+Status = AwardCycle.Status
+ROLES = ("nominator", "nominee", "manager", "colleague", "judge", "hr", "stranger")
+PHASES = (Status.OPEN, Status.JUDGING, Status.ANNOUNCED)
+
+# The colleague was invited by the nominator to endorse; the judge judges this cycle.
+# fmt: off
+EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
+    #                nominator nominee manager colleague judge  hr  stranger
+    Status.OPEN: {
+        "detail":       (200,    404,    200,     200,    404,  200,  404),
+        "patch":        (200,    404,    403,     403,    404,  403,  404),
+        "withdraw":     (200,    404,    403,     403,    404,  200,  404),
+        "add_evidence": (201,    404,    403,     403,    404,  201,  404),
+        "verify":       (403,    404,    200,     403,    404,  200,  404),
+        "endorse":      (400,    404,    201,     201,    404,  201,  404),
+    },
+    Status.JUDGING: {
+        "detail":       (200,    404,    200,     200,    200,  200,  404),
+        "patch":        (409,    404,    403,     403,    403,  403,  404),
+        "withdraw":     (409,    404,    403,     403,    403,  409,  404),
+        "add_evidence": (409,    404,    403,     403,    403,  409,  404),
+        "verify":       (403,    404,    200,     403,    403,  200,  404),
+        "endorse":      (400,    404,    409,     409,    409,  409,  404),
+    },
+    Status.ANNOUNCED: {
+        "detail":       (200,    200,    200,     200,    200,  200,  200),
+        "patch":        (409,    403,    403,     403,    403,  403,  403),
+        "withdraw":     (409,    403,    403,     403,    403,  409,  403),
+        "add_evidence": (409,    403,    403,     403,    403,  409,  403),
+        "verify":       (403,    403,    403,     403,    403,  403,  403),
+        "endorse":      (400,    400,    409,     409,    409,  409,  409),
+    },
+}
+IN_LIST: dict[str, tuple[bool, ...]] = {
+    Status.OPEN:      (True,     False,  True,    True,   False, True, False),
+    Status.JUDGING:   (True,     False,  True,    True,   True,  True, False),
+    Status.ANNOUNCED: (True,     True,   True,    True,   True,  True, True),
+}
+# fmt: on
+ACTIONS = tuple(EXPECTED[Status.OPEN])
+
+
+class Scene:
+    """A nomination with one item of evidence, a judge and an invited colleague, in a phase."""
+
+    def __init__(self, phase: str, *, blind_judging: bool = True) -> None:
+        self.people = People()
+        cycle = make_cycle(status=Status.OPEN, blind_judging=blind_judging)
+        JudgeAssignment.objects.create(cycle=cycle, judge=self.people.judge)
+        nomination = make_nomination(nominator=self.people.nominator, nominee=self.people.nominee)
+        services.invite_endorsers(
+            nomination=nomination, by=self.people.nominator, people=[self.people.colleague]
+        )
+        self.evidence = services.add_evidence(
+            nomination=nomination,
+            by=self.people.nominator,
+            kind=Evidence.Kind.CUSTOMER_WORDS,
+            quote="Finally a letter I understand.",
+            quote_source="Support ticket 4411",
+        )
+        move(cycle, phase)
+        self.nomination = Nomination.objects.select_related("cycle", "nominee").get(
+            pk=nomination.pk
+        )
+
+    def perform(self, action: str, client):
+        pk = self.nomination.pk
+        match action:
+            case "detail":
+                return client.get(reverse("api-nomination", args=[pk]))
+            case "patch":
+                return client.patch(reverse("api-nomination", args=[pk]), {"headline": "Edited"})
+            case "withdraw":
+                return client.post(reverse("api-nomination-withdraw", args=[pk]))
+            case "add_evidence":
+                return client.post(
+                    reverse("api-nomination-evidence", args=[pk]),
+                    {"kind": "customer_words", "quote": "Thank you!", "quote_source": "A call"},
+                )
+            case "verify":
+                return client.post(
+                    reverse("api-evidence-verify", args=[self.evidence.pk]), {"status": "verified"}
+                )
+            case "endorse":
+                return client.post(
+                    reverse("api-nomination-endorsements", args=[pk]), {"comment": "Seconded."}
+                )
+        raise AssertionError(action)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("phase", PHASES)
+def test_each_role_gets_the_expected_status_for_each_action(api, db, phase, role):
+    scene = Scene(phase)
+    client = api(getattr(scene.people, role))
+
+    codes = {}
+    for action in ACTIONS:
+        # Each action starts from the same scene: its changes are rolled back afterwards.
+        with transaction.atomic():
+            response = scene.perform(action, client)
+            transaction.set_rollback(True)
+        codes[action] = response.status_code
+        if response.status_code == 404:
+            assert response.json() == {"detail": "Not found."}  # nothing about the nomination
+
+    expected = {action: EXPECTED[phase][action][ROLES.index(role)] for action in ACTIONS}
+    assert codes == expected
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("phase", PHASES)
+def test_the_list_holds_a_nomination_exactly_for_those_who_may_see_it(api, db, phase, role):
+    scene = Scene(phase)
+    user = getattr(scene.people, role)
+
+    body = api(user).get(reverse("api-nominations")).json()
+
+    listed = scene.nomination.pk in [n["id"] for n in body["results"]]
+    assert listed == IN_LIST[phase][ROLES.index(role)]
+    # The matrix agrees with the helpers the web views use.
+    assert listed == access.can_view(user, scene.nomination)
+    verifies = EXPECTED[phase]["verify"][ROLES.index(role)] == 200
+    assert verifies == access.can_verify(user, scene.nomination)
+
+
+def visible_cases() -> list:
+    """(phase, role, blind judging) for every role that sees the nomination in that phase;
+    blind judging changes something only while judges judge."""
+    cases = []
+    for phase in PHASES:
+        for role, listed in zip(ROLES, IN_LIST[phase], strict=True):
+            if listed:
+                cases.append(pytest.param(phase, role, True, id=f"{phase}-{role}-blind"))
+                if phase == Status.JUDGING:
+                    cases.append(pytest.param(phase, role, False, id=f"{phase}-{role}-named"))
+    return cases
+
+
+@pytest.mark.parametrize(("phase", "role", "blind"), visible_cases())
+def test_the_nominator_and_the_points_show_exactly_as_access_allows(api, db, phase, role, blind):
+    scene = Scene(phase, blind_judging=blind)
+    user = getattr(scene.people, role)
+    client = api(user)
+
+    detail = client.get(reverse("api-nomination", args=[scene.nomination.pk])).json()
+    listed = client.get(reverse("api-nominations")).json()["results"]
+    item = next(n for n in listed if n["id"] == scene.nomination.pk)
+
+    shows_nominator = access.can_see_nominator(user, scene.nomination)
+    assert (detail["nominator"] is not None) == shows_nominator
+    assert (item["nominator"] is not None) == shows_nominator
+    shows_points = access.can_see_evidence_points(user, scene.nomination)
+    assert (detail["evidence"][0]["points"] is not None) == shows_points
+
+
+def test_a_blind_judge_never_learns_the_nominator(api, db):
+    scene = Scene(Status.JUDGING)
+    client = api(scene.people.judge)
+
+    detail = client.get(reverse("api-nomination", args=[scene.nomination.pk])).json()
+
+    assert detail["nominator"] is None
+    assert scene.people.nominator.full_name not in str(detail)  # nor anywhere else in it
+
+
+def test_a_withdrawn_nomination_stays_a_404_for_others_after_the_announcement(api, db):
+    scene = Scene(Status.OPEN)
+    services.withdraw(nomination=scene.nomination, by=scene.people.nominator)
+    move(scene.nomination.cycle, Status.ANNOUNCED)
+    url = reverse("api-nomination", args=[scene.nomination.pk])
+
+    assert api(scene.people.stranger).get(url).status_code == 404
+    assert api(scene.people.nominee).get(url).status_code == 404
+    assert api(scene.people.nominator).get(url).status_code == 200
