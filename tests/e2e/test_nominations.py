@@ -185,7 +185,7 @@ def test_a_nomination_gathers_evidence_and_an_endorsement_is_verified_and_goes_t
     still_the_same_document(mona)
     expect(evidence_total(mona)).to_have_text("3.5 points")
     quote = evidence_item(mona, Kind.CUSTOMER_WORDS)
-    quote.get_by_role("button", name="Verify", exact=True).click()
+    quote.get_by_role("button", name=re.compile("^Verify this evidence")).click()
     expect(quote.locator(".verification-verified")).to_have_text("Verified")
     expect(quote).to_contain_text("Counts 3 points now")
     expect(evidence_total(mona)).to_have_text("5 points")  # 3 × 1 + 4 × ½
@@ -194,7 +194,7 @@ def test_a_nomination_gathers_evidence_and_an_endorsement_is_verified_and_goes_t
     numbers.get_by_label(re.compile("^Note for the nominator")).fill(
         "The call log shows 80 calls a week after, not 45."
     )
-    numbers.get_by_role("button", name="Dispute", exact=True).click()
+    numbers.get_by_role("button", name=re.compile("^Dispute this evidence")).click()
     expect(numbers.locator(".verification-disputed")).to_have_text("Disputed")
     expect(numbers.locator(".verification-note")).to_contain_text("Disputed by Mona Manager on")
     expect(numbers.locator(".verification-note")).to_contain_text(
