@@ -4,6 +4,7 @@ input; awards/services.py decides every rule; core.api.exception_handler maps it
 import datetime as dt
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
@@ -22,7 +23,6 @@ from awards.access import visible_cycles
 from awards.models import AwardCycle, Criterion
 
 # Far enough for any real cycle, near enough that date arithmetic never leaves the calendar.
-EARLIEST_YEAR, LATEST_YEAR = 2000, 2999
 MAX_CRITERIA = 20
 
 
@@ -68,10 +68,10 @@ def cycle_status_field(**kwargs) -> EnumField:
 
 
 def _in_range(value: dt.date | dt.datetime) -> None:
-    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
-        raise serializers.ValidationError(
-            f"Choose a date between the years {EARLIEST_YEAR} and {LATEST_YEAR}."
-        )
+    try:
+        services.check_year(value)
+    except DjangoValidationError as error:
+        raise serializers.ValidationError(error.messages) from None
 
 
 # --- Serializers ------------------------------------------------------------------------------

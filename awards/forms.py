@@ -12,23 +12,12 @@ from accounts.models import Department
 from awards import services
 from awards.models import AwardCycle, Criterion
 
-# Dates far outside this range are typing mistakes, and near the ends of the calendar the
-# default dates (the next month, a week of judging) would overflow Python's date type.
-FIRST_YEAR, LAST_YEAR = 2000, 2200
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-FROZEN_IN_JUDGING = (
-    "winner_count",
-    "cooldown_cycles",
-    "blind_judging",
-    "customer_share_floor",
-    "eligible_departments",
-)
 DATE_FIELDS = ("opens_at", "nominations_close_at", "judging_close_at")
 
 
 def _in_range(value: dt.date | dt.datetime | None) -> None:
-    if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise forms.ValidationError(f"Choose a date between {FIRST_YEAR} and {LAST_YEAR}.")
+    services.check_year(value)
 
 
 class DateTimeLocalField(forms.DateTimeField):
@@ -119,7 +108,7 @@ class CycleSettingsForm(forms.Form):
             for field in self.fields.values():
                 field.disabled = True
         elif cycle.status == status.JUDGING:
-            for name in FROZEN_IN_JUDGING:
+            for name in services.FROZEN_IN_JUDGING:
                 self.fields[name].disabled = True
 
     @property

@@ -57,6 +57,25 @@ DEFAULT_RUBRIC: tuple[dict, ...] = (
 
 # --- Dates ------------------------------------------------------------------------------------
 
+# Dates far outside this range are typing mistakes, and near the ends of the calendar the
+# default dates (the next month, a week of judging) would overflow Python's date type.
+FIRST_YEAR, LAST_YEAR = 2000, 2200
+
+# Settings that decide who competes and how they are scored: frozen once judging starts.
+FROZEN_IN_JUDGING = (
+    "winner_count",
+    "cooldown_cycles",
+    "blind_judging",
+    "customer_share_floor",
+    "eligible_departments",
+)
+
+
+def check_year(value: dt.date | dt.datetime | None) -> None:
+    """Refuse a date outside FIRST_YEAR..LAST_YEAR (the web form and the API both call it)."""
+    if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(f"Choose a date between the years {FIRST_YEAR} and {LAST_YEAR}.")
+
 
 def first_of_month(day: dt.date) -> dt.date:
     return day.replace(day=1)
@@ -285,9 +304,8 @@ def update_cycle(
     Status = AwardCycle.Status
     if cycle.status in (Status.DECIDED, Status.ANNOUNCED):
         raise ConflictError("A decided cycle cannot be edited.")
-    frozen = {"winner_count", "cooldown_cycles", "blind_judging", "customer_share_floor"}
     if cycle.status == Status.JUDGING and (
-        frozen & {k for k, v in changes.items() if getattr(cycle, k) != v}
+        set(FROZEN_IN_JUDGING) & {k for k, v in changes.items() if getattr(cycle, k) != v}
         or eligible_departments is not None
     ):
         raise ConflictError("Only the title and dates can change once judging has started.")
