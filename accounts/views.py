@@ -19,6 +19,9 @@ from accounts.models import User
 from core.audit import AuditEvent
 from core.decorators import hr_required
 from core.http import AuthedRequest
+from nominations.models import ThankYou
+from nominations.thanks import access as thanks_access
+from nominations.thanks import link_views as thanks
 
 DIRECTORY_PAGE_SIZE = 24
 IMPORT_PREVIEW_ROWS = 1000
@@ -28,7 +31,7 @@ IMPORT_PREVIEW_ROWS = 1000
 def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
     reports = user.reports.filter(is_active=True).select_related("department")
-    return render(request, "home.html", {"reports": reports})
+    return render(request, "home.html", {"reports": reports, **thanks.home_context(user)})
 
 
 def _directory_page(request: AuthedRequest, *, include_inactive: bool = False):
@@ -62,16 +65,18 @@ def profile(request: AuthedRequest, pk: int) -> HttpResponse:
         # 404, not 403: a deactivated person's page must not confirm that they exist.
         raise Http404
     reports = person.reports.filter(is_active=True).select_related("department")
-    return render(
-        request,
-        "accounts/profile.html",
-        {
-            "person": person,
-            "reports": reports,
-            "is_me": person.pk == request.user.pk,
-            "can_edit": access.can_edit_profile(request.user, person),
-        },
-    )
+    is_me = person.pk == request.user.pk
+    context = {
+        "person": person,
+        "reports": reports,
+        "is_me": is_me,
+        "can_edit": access.can_edit_profile(request.user, person),
+        "sees_wall": thanks.sees_wall(request.user, person),
+        "thanks_link": thanks.personal_url(person) if is_me else "",
+    }
+    if context["sees_wall"]:
+        context |= thanks.wall_context(request.user, person)
+    return render(request, "accounts/profile.html", context)
 
 
 @login_required
@@ -104,6 +109,9 @@ def hr_console(request: AuthedRequest) -> HttpResponse:
     counts = {
         "active": User.objects.filter(is_active=True).count(),
         "inactive": User.objects.filter(is_active=False).count(),
+        "thanks_waiting": thanks_access.moderation_queue(request.user)
+        .filter(status=ThankYou.Status.CONFIRMED)
+        .count(),
     }
     return render(request, "hr/console.html", {"recent": recent, "counts": counts})
 

@@ -166,6 +166,8 @@ def _cycle_context(cycle: AwardCycle, form: CycleSettingsForm) -> dict[str, Any]
             [_criterion_item(c) for c in criteria], floor=cycle.customer_share_floor
         ),
         "active_nominations": cycle.nominations.filter(status=Nomination.Status.ACTIVE).count(),
+        # Approved thank-yous record the cycle open when they were approved (issue 4).
+        "counted_thanks": cycle.thanks.approved().count(),
     }
 
 

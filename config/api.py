@@ -5,6 +5,7 @@ from django.urls import path
 from accounts import api as accounts_api
 from awards import api as awards_api
 from nominations import api as nominations_api
+from nominations.thanks import api as thanks_api
 
 urlpatterns = [
     path("auth/token", accounts_api.TokenView.as_view(), name="api-token"),
@@ -65,5 +66,18 @@ urlpatterns = [
         "evidence/<int:pk>/verify",
         nominations_api.EvidenceVerifyView.as_view(),
         name="api-evidence-verify",
+    ),
+    # Customer thank-yous (issue 4)
+    path("thanks", thanks_api.ThanksView.as_view(), name="api-thanks"),
+    path("thanks/confirm", thanks_api.ConfirmThanksView.as_view(), name="api-thanks-confirm"),
+    path(
+        "thanks/<int:pk>/moderate",
+        thanks_api.ModerateThanksView.as_view(),
+        name="api-thanks-moderate",
+    ),
+    path(
+        "integrations/<slug:slug>/feedback",
+        thanks_api.FeedbackView.as_view(),
+        name="api-integration-feedback",
     ),
 ]

@@ -12,6 +12,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.ratelimit import RateLimited
+
 
 class ConflictError(Exception):
     """Raised by services when a request clashes with existing state (DESIGN §6: 409)."""
@@ -33,6 +35,12 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return Response(validation_error_body(exc), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ConflictError):
         return Response({"detail": exc.message, **exc.extra}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, RateLimited):
+        return Response(
+            {"detail": exc.message},
+            status=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
     if isinstance(exc, IntegrityError):
         # The service already checked; a constraint firing means a concurrent twin won.
         return Response(

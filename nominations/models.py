@@ -243,3 +243,164 @@ class Endorsement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} endorses {self.nomination_id}"
+
+
+# --- Customer thank-yous and the helpdesk integrations that send them ------------------------
+
+
+class Integration(models.Model):
+    """A helpdesk or CSAT tool that pushes positive feedback through a signed webhook.
+
+    The shared secret is never stored: it is derived from the server's SECRET_KEY and
+    `secret_salt` (nominations/thanks/integrations.py). The database keeps only its SHA-256,
+    which tells which key (current or a fallback) produced it."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=50, unique=True)
+    secret_salt = models.CharField(max_length=64, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    min_score_ratio = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.80"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
+        help_text="Feedback scoring below this share of the scale is ignored (0.80 = 4 of 5).",
+    )
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    secret_rotated_at = models.DateTimeField(null=True, blank=True)
+    last_received_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_score_ratio__gte=0, min_score_ratio__lte=1),
+                name="integration_ratio_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ThankYouQuerySet(models.QuerySet):
+    def approved(self) -> "ThankYouQuerySet":
+        return self.filter(status=ThankYou.Status.APPROVED)
+
+    def for_wall(self) -> "ThankYouQuerySet":
+        """Approved thank-yous, newest approval first, ready to show on a wall."""
+        return self.approved().order_by("-moderated_at", "-id")
+
+    def for_queue(self) -> "ThankYouQuerySet":
+        return self.select_related(
+            "employee__department", "employee__manager", "cycle", "integration", "moderated_by"
+        ).order_by("-created_at", "-id")
+
+
+class ThankYou(models.Model):
+    """A customer's thank-you about an employee (DESIGN §4): confirmed by the customer's
+    e-mail, then moderated by HR or the employee's manager before it counts."""
+
+    class Status(models.TextChoices):
+        PENDING_CONFIRMATION = "pending_confirmation", "Waiting for the customer to confirm"
+        CONFIRMED = "confirmed", "Waiting for moderation"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    class Source(models.TextChoices):
+        PUBLIC_FORM = "public_form", "The public thank-you form"
+        PERSONAL_LINK = "personal_link", "The employee's personal link"
+        INTEGRATION = "integration", "Helpdesk feedback"
+
+    MIN_MESSAGE = 10
+    MAX_MESSAGE = 2000
+
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="thanks_received",
+    )
+    employee_hint = models.CharField(
+        max_length=200, blank=True, help_text="Who helped, in the customer's words."
+    )
+    customer_name = models.CharField(max_length=120)
+    customer_email = models.EmailField(blank=True)
+    organisation = models.CharField(max_length=120, blank=True)
+    message = models.TextField(max_length=MAX_MESSAGE)
+    consent_to_share = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING_CONFIRMATION
+    )
+    cycle = models.ForeignKey(
+        AwardCycle, null=True, blank=True, on_delete=models.PROTECT, related_name="thanks"
+    )
+    source = models.CharField(max_length=16, choices=Source.choices)
+    integration = models.ForeignKey(
+        Integration, null=True, blank=True, on_delete=models.PROTECT, related_name="thanks"
+    )
+    external_id = models.CharField(max_length=200, blank=True)
+    score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    scale_max = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    ip_hash = models.CharField(max_length=64, blank=True)
+    # sha256 of (e-mail, recipient, message): the same thank-you sent twice in a day is one.
+    fingerprint = models.CharField(max_length=64, blank=True)
+    submitted_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    moderation_note = models.CharField(max_length=500, blank=True)
+
+    objects = ThankYouQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "thank-you"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fingerprint", "submitted_on"],
+                condition=~Q(fingerprint=""),
+                name="one_thank_you_per_message_per_day",
+            ),
+            models.UniqueConstraint(
+                fields=["integration", "external_id"],
+                condition=Q(integration__isnull=False),
+                name="one_thank_you_per_external_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=["pending_confirmation", "confirmed", "approved", "rejected"]
+                ),
+                name="thank_you_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="approved") | Q(employee__isnull=False),
+                name="approved_thank_you_has_employee",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["employee", "status"]),
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["cycle", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        who = self.employee or self.employee_hint or "someone"
+        return f"Thank-you from {self.customer_name} to {who}"[:200]
+
+    @property
+    def customer_first_name(self) -> str:
+        return (self.customer_name.split() or [""])[0]
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status == self.Status.CONFIRMED

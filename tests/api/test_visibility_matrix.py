@@ -1,4 +1,5 @@
-"""DESIGN §7 over the API: every role, every nomination action, in each phase of a cycle.
+"""DESIGN §7 over the API: every role, every nomination action, in each phase of a cycle; and
+every role, for a customer thank-you in each state.
 
 A nomination you may not see is a 404 for every action (its existence is not revealed); one you
 may see but not change is a 403; one you may change once the cycle has moved on is a 409.
@@ -12,8 +13,12 @@ from django.urls import reverse
 from awards.models import AwardCycle, JudgeAssignment
 from nominations import access, services
 from nominations.models import Evidence, Nomination
+from nominations.thanks import access as thanks_access
+from nominations.thanks import services as thanks_services
 from tests.awards.conftest import make_cycle
+from tests.conftest import make_user
 from tests.nominations.conftest import People, make_nomination, move
+from tests.thanks.conftest import confirmed, send
 
 Status = AwardCycle.Status
 ROLES = ("nominator", "nominee", "manager", "colleague", "judge", "hr", "stranger")
@@ -190,3 +195,67 @@ def test_a_withdrawn_nomination_stays_a_404_for_others_after_the_announcement(ap
     assert api(scene.people.stranger).get(url).status_code == 404
     assert api(scene.people.nominee).get(url).status_code == 404
     assert api(scene.people.nominator).get(url).status_code == 200
+
+
+# --- Customer thank-yous (DESIGN §7) ----------------------------------------------------------
+
+THANKS_ROLES = ("employee", "manager", "colleague", "other_manager", "hr")
+# The employee is the one thanked; the colleague shares their manager; the other manager is
+# someone else's manager. A thank-you you do not moderate is a 404, never a 403.
+# fmt: off
+THANKS_LISTED: dict[str, tuple[bool, ...]] = {
+    #                      employee manager colleague other  hr
+    "pending_confirmation": (False,  True,   False,   False, True),
+    "confirmed":            (False,  True,   False,   False, True),
+    "approved":             (True,   True,   False,   False, True),
+    "rejected":             (False,  True,   False,   False, True),
+}
+THANKS_APPROVE: dict[str, tuple[int, ...]] = {
+    "pending_confirmation": (404,    409,    404,     404,   409),
+    "confirmed":            (404,    200,    404,     404,   200),
+    "approved":             (404,    409,    404,     404,   409),
+    "rejected":             (404,    409,    404,     404,   409),
+}
+# fmt: on
+
+
+class ThanksScene:
+    def __init__(self, state: str) -> None:
+        self.hr = make_user(hr=True)
+        self.manager = make_user()
+        self.employee = make_user(manager=self.manager)
+        self.colleague = make_user(manager=self.manager)
+        self.other_manager = make_user()
+        make_user(manager=self.other_manager)
+        if state == "pending_confirmation":
+            self.thank_you = send(self.employee)
+        else:
+            self.thank_you = confirmed(self.employee)
+        if state in ("approved", "rejected"):
+            decision = "approve" if state == "approved" else "reject"
+            self.thank_you = thanks_services.moderate_thanks(
+                thank_you=self.thank_you, by=self.hr, decision=decision
+            )
+
+
+@pytest.mark.parametrize("role", THANKS_ROLES)
+@pytest.mark.parametrize("state", tuple(THANKS_LISTED))
+def test_each_role_sees_and_moderates_a_thank_you_exactly_as_design_says(api, db, state, role):
+    scene = ThanksScene(state)
+    user = getattr(scene, role)
+    client = api(user)
+
+    listed = scene.thank_you.pk in [
+        t["id"] for t in client.get(reverse("api-thanks")).json()["results"]
+    ]
+    response = client.post(
+        reverse("api-thanks-moderate", args=[scene.thank_you.pk]), {"decision": "approve"}
+    )
+
+    index = THANKS_ROLES.index(role)
+    assert listed == THANKS_LISTED[state][index]
+    assert response.status_code == THANKS_APPROVE[state][index]
+    if response.status_code == 404:
+        assert response.json() == {"detail": "Not found."}
+    # The matrix agrees with the helpers the web pages use.
+    assert listed == thanks_access.visible_thanks(user).filter(pk=scene.thank_you.pk).exists()

@@ -23,7 +23,14 @@ PUBLIC_PAGES = {
     "healthz",
     "schema",
     "api-docs",
+    # Customers have no account: the thank-you forms and the page after sending (issue 4).
+    "thanks:form",
+    "thanks:sent",
 }
+# Public pages about one thing, reached through an unguessable token: a customer's personal
+# thank-you link and the signed confirmation link from their e-mail. A sample token is not
+# valid, so they answer 400/404 (or 405 for POST-only), never a login redirect.
+PUBLIC_TOKEN_PAGES = {"thanks:personal", "thanks:confirm", "thanks:resend"}
 
 # allauth's own steps of signing in, out and up, reached from e-mails or other providers.
 # They must answer anonymous visitors (they are how one becomes signed in) and show no data.
@@ -47,7 +54,14 @@ ALLAUTH_FLOW_STEPS = {
 ALLAUTH_LEGACY_REDIRECTS = {"accounts/social/"}
 
 # Operations anyone may call without credentials (checked against the OpenAPI schema).
-PUBLIC_API_OPERATIONS = {("post", "/api/v1/auth/token")}
+PUBLIC_API_OPERATIONS = {
+    ("post", "/api/v1/auth/token"),
+    # Customers and helpdesks have no account (DESIGN §4): the e-mail link and the
+    # signature prove who they are.
+    ("post", "/api/v1/thanks"),
+    ("post", "/api/v1/thanks/confirm"),
+    ("post", "/api/v1/integrations/{slug}/feedback"),
+}
 
 # Operations only HR may call. Those another part of the work has not routed yet are skipped.
 HR_API_OPERATIONS = [
@@ -63,10 +77,13 @@ PAGES = [r for r in ROUTES if not r.route.startswith("api/v1/")]
 PRIVATE_PAGES = [
     r
     for r in PAGES
-    if r.name not in PUBLIC_PAGES | ALLAUTH_FLOW_STEPS
+    if r.name not in PUBLIC_PAGES | PUBLIC_TOKEN_PAGES | ALLAUTH_FLOW_STEPS
     and not r.route.startswith(tuple(ALLAUTH_LEGACY_REDIRECTS))
 ]
-HR_PAGES = [r for r in PAGES if r.route.startswith("hr/")]
+# The moderation queue is for HR and managers; acting on one thank-you is for its moderators,
+# and one you may not moderate is a 404 (its existence stays secret), for employees too.
+MODERATION_ACTIONS = {"thanks:moderate", "thanks:assign"}
+HR_PAGES = [r for r in PAGES if r.route.startswith("hr/") and r.name not in MODERATION_ACTIONS]
 
 
 def assert_sent_to_login(response, url: str) -> None:
@@ -88,6 +105,7 @@ def test_every_route_is_classified_and_reachable():
     names = {r.name for r in ROUTES}
     assert names >= PUBLIC_PAGES
     assert names >= ALLAUTH_FLOW_STEPS  # a rename in allauth would silently widen access
+    assert names >= PUBLIC_TOKEN_PAGES
     assert len(PRIVATE_PAGES) > 20
     assert all(r.url for r in PRIVATE_PAGES), [str(r) for r in PRIVATE_PAGES if not r.url]
 
@@ -100,6 +118,12 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, db, route: Route)
 @pytest.mark.parametrize("name", sorted(PUBLIC_PAGES))
 def test_public_pages_open_for_anonymous_visitors(client, db, name: str):
     assert client.get(reverse(name)).status_code == 200
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.name in PUBLIC_TOKEN_PAGES], ids=str)
+def test_token_pages_answer_anonymous_visitors_without_a_login(client, db, route: Route):
+    response = get_or_post(client, route.url)
+    assert response.status_code in (400, 404), f"{route.url}: {response.status_code}"
 
 
 @pytest.mark.parametrize(
@@ -156,6 +180,12 @@ def test_hr_pages_about_one_thing_let_hr_through(login, hr_user, route: Route):
     # Sample id 1 may not exist: 404 (or 405 for POST-only pages) shows HR got past the guard.
     response = login(hr_user).get(route.url)
     assert response.status_code in (200, 302, 404, 405), f"{route.url}: {response.status_code}"
+
+
+@pytest.mark.parametrize("route", [r for r in PAGES if r.name in MODERATION_ACTIONS], ids=str)
+def test_moderation_actions_are_404_for_employees(login, employee, route: Route):
+    response = login(employee).post(route.url)
+    assert response.status_code == 404, f"{route.url}: {response.status_code}"
 
 
 def test_a_manager_is_not_hr(login, db):

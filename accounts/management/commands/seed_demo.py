@@ -13,6 +13,7 @@ from django.db import transaction
 from accounts import demo
 from accounts.demo import DEMO_LOGINS, DEMO_PASSWORD, Demo
 from awards.demo import seed_cycles
+from nominations.thanks.demo import seed_thanks
 
 STEPS: list[Callable[[Demo], None]] = [
     demo.seed_departments,
@@ -20,6 +21,7 @@ STEPS: list[Callable[[Demo], None]] = [
     demo.seed_hr,
     demo.seed_avatars,
     seed_cycles,
+    seed_thanks,
 ]
 
 

@@ -1,0 +1,71 @@
+"""Rate limits for our own public forms, counted in the cache (Redis in production, so every
+web process shares the counts). allauth guards its own forms; DRF throttles the API as a whole.
+
+A limit is a fixed window: at most `limit` hits per `period` seconds for one key. Keys are
+hashed, so neither an e-mail address nor an IP address is ever written to the cache.
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
+
+
+class RateLimited(Exception):
+    """Raised when a limit is spent; the edge answers 429 (API) or shows `message` (web)."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    limit: int
+    period: int  # seconds
+
+    def _key(self, value: str) -> str:
+        digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+        return f"ratelimit:{self.name}:{digest}"
+
+    def hit(self, value: str) -> bool:
+        """Count one hit for `value`; False once the window already holds `limit` hits."""
+        key = self._key(value)
+        # add() only creates the counter (with its expiry) when the window starts; incr() is
+        # atomic in Redis and in the local-memory cache, so concurrent hits are all counted.
+        if cache.add(key, 1, timeout=self.period):
+            return True
+        try:
+            count = cache.incr(key)
+        except ValueError:  # the window expired between add() and incr()
+            cache.add(key, 1, timeout=self.period)
+            return True
+        return count <= self.limit
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The caller's address, trusting X-Forwarded-For only through TRUSTED_PROXY_COUNT
+    (the same rule allauth and DRF apply)."""
+    from allauth.account.adapter import get_adapter
+
+    try:
+        return get_adapter(request).get_client_ip(request) or ""
+    except PermissionDenied:  # allauth refuses a request without an address: "" is unknown
+        return ""
+
+
+def ip_hash(ip: str) -> str:
+    """A salted hash of an IP address: enough to spot abuse from one place, never the address.
+    Keyed with IP_HASH_SALT (its own setting, so that SECRET_KEY can rotate without changing
+    stored hashes), so it cannot be reversed by trying every address."""
+    if not ip:
+        return ""
+    return salted_hmac(
+        "plaudit.ip-hash", ip, secret=settings.IP_HASH_SALT, algorithm="sha256"
+    ).hexdigest()

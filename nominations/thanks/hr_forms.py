@@ -1,0 +1,123 @@
+"""HTML forms of the moderation queue and the integrations console. They check shape only;
+nominations/thanks/services.py and integrations.py decide the rules."""
+
+from decimal import Decimal
+
+from django import forms
+
+from accounts.models import User
+from nominations.forms import picker_search
+from nominations.thanks.services import DECISIONS
+
+# The people picker's radio buttons are named after the field the search endpoint knows.
+PICKER_FIELD = "nominee"
+
+
+class ModerateForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[(d, d.capitalize()) for d in DECISIONS],
+        error_messages={
+            "required": "Choose approve or reject.",
+            "invalid_choice": "Choose approve or reject.",
+        },
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Note",
+        help_text=(
+            "Say why, if you reject it. It stays with the thank-you for HR: the customer and "
+            "the employee do not see it."
+        ),
+        error_messages={"max_length": "Keep the note under 500 characters."},
+    )
+
+    def __init__(self, *args, thank_you_id: int, **kwargs) -> None:
+        # Every card on the queue has its own form: keep the ids apart.
+        kwargs.setdefault("auto_id", f"id_ty{thank_you_id}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class AssignForm(forms.Form):
+    """Who a thank-you is about: picked with the colleague picker (radio buttons)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields = {
+            "q": picker_search(field=PICKER_FIELD, label="Find the colleague"),
+            PICKER_FIELD: forms.ModelChoiceField(
+                # Every user: the service explains why someone cannot be chosen.
+                queryset=User.objects.all(),
+                widget=forms.RadioSelect,
+                label="Colleague",
+                error_messages={
+                    "required": "Choose the colleague this thank-you is about.",
+                    "invalid_choice": "Choose a colleague from the list.",
+                },
+            ),
+        }
+
+
+def _ratio_field() -> forms.DecimalField:
+    return forms.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        min_value=Decimal(0),
+        max_value=Decimal(1),
+        initial=Decimal("0.80"),
+        label="Lowest score passed on, as a share of the scale",
+        help_text=(
+            "Feedback scoring below this is ignored: 0.80 means 4 out of 5, or 8 out of 10."
+        ),
+        error_messages={
+            "required": "Enter a share between 0 and 1, like 0.80.",
+            "invalid": "Enter a share between 0 and 1, like 0.80.",
+            "min_value": "Enter a share between 0 and 1, like 0.80.",
+            "max_value": "Enter a share between 0 and 1, like 0.80.",
+            "max_decimal_places": "Use at most two decimals, like 0.85.",
+            "max_digits": "Enter a share between 0 and 1, like 0.80.",
+        },
+        widget=forms.NumberInput(attrs={"step": "0.05", "min": "0", "max": "1"}),
+    )
+
+
+class IntegrationForm(forms.Form):
+    name = forms.CharField(
+        max_length=100,
+        label="Name",
+        help_text="What HR calls it, like “Zendesk CSAT”.",
+        error_messages={"required": "Give the integration a name."},
+    )
+    slug = forms.SlugField(
+        max_length=50,
+        label="Name in the webhook URL",
+        help_text="Lower-case letters, digits and hyphens, like zendesk-csat. It cannot change.",
+        error_messages={
+            "required": "Choose the name used in the webhook URL, like zendesk-csat.",
+            "invalid": "Use only lower-case letters, digits and hyphens, like zendesk-csat.",
+        },
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["min_score_ratio"] = _ratio_field()
+
+    def clean_slug(self) -> str:
+        return self.cleaned_data["slug"].lower()
+
+
+class IntegrationEditForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, label="Name", error_messages={"required": "Give the integration a name."}
+    )
+    is_active = forms.BooleanField(
+        required=False, label="Active: accept feedback from this integration"
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields = {
+            "name": self.fields["name"],
+            "min_score_ratio": _ratio_field(),
+            "is_active": self.fields["is_active"],
+        }

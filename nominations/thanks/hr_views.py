@@ -1,0 +1,310 @@
+"""The moderation queue of customer thank-yous (HR: all of them; a manager: their direct
+reports') and HR's console of helpdesk integrations.
+
+Thin views: nominations/thanks/access.py decides who sees what (a thank-you outside your queue
+is 404), the services decide every rule and word its errors, which land on the card they are
+about. htmx requests get the card back; without JavaScript, POST/redirect/GET with a message.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.db.models import Count, Q
+from django.forms import Form
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.api import ConflictError
+from core.decorators import hr_required
+from core.http import AuthedRequest
+from nominations.models import Integration, ThankYou
+from nominations.thanks import access, integrations, services
+from nominations.thanks.hr_forms import (
+    PICKER_FIELD,
+    AssignForm,
+    IntegrationEditForm,
+    IntegrationForm,
+    ModerateForm,
+)
+from nominations.views import _apply_errors, _ids, _picker
+
+Status = ThankYou.Status
+QUEUE = "thanks/queue.html"
+QUEUE_PAGE_SIZE = 25
+# The queue's tabs, in the order they are shown; the first is the default.
+TABS = [
+    (Status.CONFIRMED, "Waiting for you"),
+    (Status.PENDING_CONFIRMATION, "Not confirmed by the customer yet"),
+    (Status.APPROVED, "Approved"),
+    (Status.REJECTED, "Rejected"),
+]
+
+
+# --- the moderation queue ---------------------------------------------------------------------
+
+
+def _in_my_queue(request: AuthedRequest, pk: int) -> ThankYou:
+    """The thank-you if it is in this user's queue; 404 otherwise (its existence stays secret)."""
+    return get_object_or_404(access.moderation_queue(request.user).for_queue(), pk=pk)
+
+
+def _card_context(request: AuthedRequest) -> dict:
+    user = request.user
+    return {
+        "show_email": access.can_see_customer_email(user),
+        "can_assign": access.can_assign(user),
+    }
+
+
+def _error_text(error: Exception) -> str:
+    if isinstance(error, ConflictError):
+        return error.message
+    return str(error) or "You cannot do this."
+
+
+def _card(
+    request: AuthedRequest, pk: int, *, result: str = "", form: Form | None = None
+) -> HttpResponse:
+    """One card, fresh from the database, with what just happened to it or what went wrong."""
+    thank_you = get_object_or_404(ThankYou.objects.for_queue(), pk=pk)
+    if thank_you.is_waiting:
+        thank_you.form = form if form is not None and form.errors else ModerateForm(thank_you_id=pk)
+    context = {"thank_you": thank_you, "result": result, "errors": _errors_of(form)}
+    return render(request, QUEUE + "#card", context | _card_context(request))
+
+
+def _errors_of(form: Form | None) -> list[str]:
+    if form is None:
+        return []
+    return [message for messages_ in form.errors.values() for message in messages_]
+
+
+def _back_to_queue(
+    request: AuthedRequest, pk: int, *, result: str, form: Form | None
+) -> HttpResponse:
+    if result:
+        messages.success(request, result)
+    else:
+        messages.error(request, " ".join(_errors_of(form)))
+    return redirect(reverse("thanks:queue") + f"#thank-you-{pk}")
+
+
+@login_required
+@require_GET
+def queue(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    if not access.may_moderate_anything(user):
+        raise PermissionDenied
+    status = request.GET.get("status", "")
+    if status not in Status.values:
+        status = Status.CONFIRMED
+    mine = access.moderation_queue(user)
+    counts = mine.aggregate(**{s: Count("pk", filter=Q(status=s)) for s in Status.values})
+    page = Paginator(mine.for_queue().filter(status=status), QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    for thank_you in page:
+        if thank_you.is_waiting:
+            thank_you.form = ModerateForm(thank_you_id=thank_you.pk)
+    tabs = [{"status": s, "label": label, "count": counts[s]} for s, label in TABS]
+    context = {
+        "page": page,
+        "status": status,
+        "tabs": tabs,
+        "current": next(tab for tab in tabs if tab["status"] == status),
+    }
+    return render(request, QUEUE, context | _card_context(request))
+
+
+def _moderated_message(thank_you: ThankYou, decision: str) -> str:
+    if decision == "reject":
+        return (
+            f"Rejected: {thank_you.customer_name}'s thank-you will not be passed on. "
+            "HR keeps it on record with your note."
+        )
+    employee = thank_you.employee
+    counts = (
+        f"It counts for {thank_you.cycle}."
+        if thank_you.cycle
+        else "No award cycle is open, so it does not count for an award."
+    )
+    return f"Approved: we have let {employee.full_name} know. {counts}"
+
+
+@login_required
+@require_POST
+def moderate(request: AuthedRequest, pk: int) -> HttpResponse:
+    thank_you = _in_my_queue(request, pk)
+    form = ModerateForm(request.POST, thank_you_id=pk)
+    result = ""
+    if form.is_valid():
+        decision = form.cleaned_data["decision"]
+        try:
+            thank_you = services.moderate_thanks(
+                thank_you=thank_you,
+                by=request.user,
+                decision=decision,
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        except (ConflictError, PermissionDenied) as error:
+            form.add_error(None, _error_text(error))
+        else:
+            result = _moderated_message(thank_you, decision)
+    if request.htmx:
+        return _card(request, pk, result=result, form=form)
+    return _back_to_queue(request, pk, result=result, form=form)
+
+
+def _picker_errors(error: ValidationError) -> ValidationError:
+    """The service says `employee`; on this form the picked colleague is PICKER_FIELD."""
+    if not hasattr(error, "error_dict"):
+        return error
+    return ValidationError(
+        {PICKER_FIELD if f == "employee" else f: m for f, m in error.message_dict.items()}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assign(request: AuthedRequest, pk: int) -> HttpResponse:
+    """HR says who a thank-you is about: a page with the colleague picker (GET, and POST with
+    Find to search without JavaScript), then POST assigns and goes back to the queue."""
+    thank_you = _in_my_queue(request, pk)
+    if not access.can_assign(request.user):
+        raise PermissionDenied
+    data = request.POST if request.method == "POST" else None
+    searching = data is not None and (
+        "find" in data or (bool(data.get("q", "").strip()) and PICKER_FIELD not in data)
+    )
+    if searching or data is None:
+        # Show the form as typed (or the search from the URL), without errors yet.
+        form = AssignForm(initial=(data or request.GET).dict())
+    else:
+        form = AssignForm(data)
+    if data is not None and not searching and form.is_valid():
+        employee = form.cleaned_data[PICKER_FIELD]
+        try:
+            services.assign_employee(thank_you=thank_you, by=request.user, employee=employee)
+        except ValidationError as error:
+            _apply_errors(form, _picker_errors(error))
+        except (ConflictError, PermissionDenied) as error:
+            form.add_error(None, _error_text(error))
+        else:
+            result = f"This thank-you is now about {employee.full_name}: you can approve it."
+            if request.htmx:
+                return _card(request, pk, result=result)
+            return _back_to_queue(request, pk, result=result, form=None)
+    if request.htmx and data is not None and not searching:
+        return _card(request, pk, form=form)
+    source = data if data is not None else request.GET
+    picked = _ids([source.get(PICKER_FIELD, "")])
+    if not picked and thank_you.employee_id:
+        picked = [thank_you.employee_id]
+    context = {
+        "thank_you": thank_you,
+        "form": form,
+        "picker": _picker(field=PICKER_FIELD, q=source.get("q", ""), selected=picked),
+    }
+    if searching:
+        context["picker_message"] = "Pick the colleague you mean from the list below."
+    return render(request, "thanks/queue_assign.html", context | _card_context(request))
+
+
+# --- helpdesk integrations --------------------------------------------------------------------
+
+
+def webhook_url(integration: Integration) -> str:
+    return f"{settings.SITE_URL}/api/v1/integrations/{integration.slug}/feedback"
+
+
+def _showing_secret(response: HttpResponse) -> HttpResponse:
+    """A page with a secret on it: never kept by a browser or a proxy."""
+    add_never_cache_headers(response)
+    return response
+
+
+@hr_required
+@require_http_methods(["GET", "POST"])
+def integrations_list(request: AuthedRequest) -> HttpResponse:
+    form = IntegrationForm(request.POST or None)
+    created, secret = None, ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            created, secret = integrations.create_integration(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        except IntegrityError:
+            form.add_error("slug", "Another integration already uses this name in its URL.")
+        else:
+            form = IntegrationForm()
+    listing = list(Integration.objects.order_by("name", "id"))
+    for integration in listing:
+        integration.webhook_url = webhook_url(integration)
+    context = {
+        "integrations": listing,
+        "form": form,
+        "created": created,
+        "secret": secret,
+        "signature_header": integrations.SIGNATURE_HEADER,
+    }
+    if created is not None:
+        context["webhook_url"] = webhook_url(created)
+        return _showing_secret(render(request, "hr/integrations.html", context))
+    return render(request, "hr/integrations.html", context)
+
+
+def _detail(
+    request: AuthedRequest, integration: Integration, form: Form, secret: str = ""
+) -> HttpResponse:
+    context = {
+        "integration": integration,
+        "form": form,
+        "webhook_url": webhook_url(integration),
+        "secret": secret,
+        "signature_header": integrations.SIGNATURE_HEADER,
+    }
+    response = render(request, "hr/integrations_detail.html", context)
+    return _showing_secret(response) if secret else response
+
+
+def _edit_form(integration: Integration, data=None) -> IntegrationEditForm:
+    initial = {
+        "name": integration.name,
+        "min_score_ratio": integration.min_score_ratio,
+        "is_active": integration.is_active,
+    }
+    return IntegrationEditForm(data, initial=initial)
+
+
+@hr_required
+@require_http_methods(["GET", "POST"])
+def integration_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    integration = get_object_or_404(Integration, pk=pk)
+    form = _edit_form(integration, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            integrations.update_integration(
+                integration=integration, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"{form.cleaned_data['name']} is saved.")
+            return redirect("thanks:integration", pk=integration.pk)
+    return _detail(request, integration, form)
+
+
+@hr_required
+@require_POST
+def rotate_secret(request: AuthedRequest, pk: int) -> HttpResponse:
+    integration = get_object_or_404(Integration, pk=pk)
+    integration, secret = integrations.rotate_secret(integration=integration, by=request.user)
+    return _detail(request, integration, _edit_form(integration), secret=secret)
