@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "accounts",
     "awards",
     "nominations",
+    "stories",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,56 @@
+"""Stories in the admin: to look, not to change. Publishing, hiding, reactions and comments go
+through stories.services, so that counters stay exact and HR actions are audited."""
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from stories.models import Comment, Story, StoryImage, Tag
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class StoryImageInline(admin.TabularInline):
+    model = StoryImage
+    fields = ("position", "image", "alt_text", "width", "height")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Story)
+class StoryAdmin(ReadOnlyAdmin):
+    list_display = ("title", "kind", "author", "status", "published_at", "applause_count")
+    list_filter = ("kind", "status")
+    search_fields = ("title", "author__full_name", "author__email")
+    date_hierarchy = "published_at"
+    ordering = ("-published_at", "-id")
+    list_select_related = ("author",)
+    exclude = ("thank_you",)  # the customer's e-mail address is for HR's thank-you screens
+    inlines = [StoryImageInline]
+
+
+@admin.register(Comment)
+class CommentAdmin(ReadOnlyAdmin):
+    list_display = ("story", "author", "status", "created_at")
+    list_filter = ("status",)
+    search_fields = ("body",)
+    list_select_related = ("story", "author")
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug")
+    search_fields = ("name",)
+    prepopulated_fields = {"slug": ("name",)}

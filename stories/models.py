@@ -1,0 +1,309 @@
+"""Stories: how colleagues improved things for customers, in their words and the customers'.
+
+Reaction and comment counts are denormalised onto the story and kept exact by the services
+(F() updates in the same transaction), so a feed page costs the same queries at any size.
+"""
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection, models
+from django.db.models import Exists, F, OuterRef, Q
+
+from awards.models import AwardCycle
+
+MAX_PHOTOS = 4
+SEARCH_CONFIG = "english"
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=40, unique=True)
+    slug = models.SlugField(max_length=40, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def search_vector() -> SearchVector:
+    # Must stay the same expression as the GIN index in migration 0001 for the index to be used.
+    return SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
+        "body", weight="B", config=SEARCH_CONFIG
+    )
+
+
+class StoryQuerySet(models.QuerySet):
+    def published(self) -> "StoryQuerySet":
+        return self.filter(status=Story.Status.PUBLISHED)
+
+    def for_feed(self) -> "StoryQuerySet":
+        """Published stories, newest first, with everything a card shows in a fixed number of
+        queries (one, plus one per prefetched relation)."""
+        return (
+            self.published()
+            .select_related("author", "department")
+            .prefetch_related(
+                "featured",
+                "tags",
+                models.Prefetch("images", queryset=StoryImage.objects.order_by("position", "id")),
+            )
+            .order_by("-published_at", "-id")
+        )
+
+    def filtered(
+        self,
+        *,
+        kind: str | None = None,
+        department: int | None = None,
+        tag: str | None = None,
+        person: int | None = None,
+    ) -> "StoryQuerySet":
+        """The feed's filters; they combine. `person` matches the author or a featured colleague."""
+        stories = self
+        if kind:
+            stories = stories.filter(kind=kind)
+        if department:
+            stories = stories.filter(department_id=department)
+        if tag:
+            tagged = Story.tags.through.objects.filter(story=OuterRef("pk"), tag__slug=tag)
+            stories = stories.filter(Exists(tagged))
+        if person:
+            featured = Story.featured.through.objects.filter(story=OuterRef("pk"), user=person)
+            stories = stories.filter(Q(author_id=person) | Q(Exists(featured)))
+        return stories
+
+    def search(self, q: str) -> "StoryQuerySet":
+        """Full-text search (title weighs more than body), ranked, on PostgreSQL; a plain
+        contains search on SQLite."""
+        q = (q or "").strip()
+        if not q:
+            return self
+        if connection.vendor != "postgresql":
+            return self.filter(Q(title__icontains=q) | Q(body__icontains=q))
+        query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
+        vector = search_vector()
+        return (
+            self.annotate(search=vector, search_rank=SearchRank(vector, query))
+            .filter(search=query)
+            .order_by("-search_rank", "-published_at", "-id")
+        )
+
+
+class Story(models.Model):
+    class Kind(models.TextChoices):
+        AWARD = "award", "Award"
+        IMPROVEMENT = "improvement", "Improvement"
+        CUSTOMER_VOICE = "customer_voice", "Customer voice"
+        FRONT_LINE = "front_line", "Front line"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        HIDDEN = "hidden", "Hidden"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="stories"
+    )
+    title = models.CharField(max_length=140)
+    body = models.TextField(max_length=10000, blank=True, help_text="Markdown is fine.")
+    department = models.ForeignKey(
+        "accounts.Department",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stories",
+    )
+    featured = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="featured_in_stories"
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="stories")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # improvement: Plan-Do-Check-Act
+    plan = models.TextField(
+        max_length=2000, blank=True, help_text="The customer's problem, ideally in their words."
+    )
+    do = models.TextField(max_length=2000, blank=True, help_text="What was changed.")
+    check_metric = models.CharField(max_length=120, blank=True)
+    check_before = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    check_after = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    check_unit = models.CharField(max_length=30, blank=True)
+    check_higher_is_better = models.BooleanField(null=True, blank=True)
+    act = models.TextField(
+        max_length=2000, blank=True, help_text="How it became the standard way of working."
+    )
+    # front_line
+    shift_date = models.DateField(null=True, blank=True)
+    shift_hours = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    heard = models.TextField(max_length=2000, blank=True, help_text="What you heard there.")
+    # customer_voice (only ever copied from an approved, consented thank-you)
+    thank_you = models.OneToOneField(
+        "nominations.ThankYou",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="story",
+    )
+    quote = models.TextField(max_length=2000, blank=True)
+    customer_first_name = models.CharField(max_length=60, blank=True)
+    customer_organisation = models.CharField(max_length=120, blank=True)
+    # award (created by the announcement, later)
+    award_cycle = models.ForeignKey(
+        AwardCycle, null=True, blank=True, on_delete=models.PROTECT, related_name="stories"
+    )
+    # moderation
+    hidden_reason = models.CharField(max_length=500, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    # kept by the services
+    applause_count = models.PositiveIntegerField(default=0)
+    customer_love_count = models.PositiveIntegerField(default=0)
+    learned_count = models.PositiveIntegerField(default=0)
+    comment_count = models.PositiveIntegerField(default=0)
+
+    objects = StoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name_plural = "stories"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["award", "improvement", "customer_voice", "front_line"]),
+                name="story_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published", "hidden"]),
+                name="story_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(shift_hours__isnull=True) | Q(shift_hours__gt=0, shift_hours__lte=12),
+                name="story_shift_hours_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False),
+                name="story_published_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="hidden") | ~Q(hidden_reason=""),
+                name="story_hidden_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(F("status"), F("published_at").desc(), F("id").desc(), name="story_feed"),
+            models.Index(fields=["author"], name="story_author"),
+            models.Index(fields=["kind", "status"], name="story_kind_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def shows_improvement(self) -> bool | None:
+        """Whether the Check shows a genuine improvement; None when there is nothing to compare."""
+        if (
+            self.kind != self.Kind.IMPROVEMENT
+            or self.check_before is None
+            or self.check_after is None
+            or self.check_higher_is_better is None
+        ):
+            return None
+        if self.check_higher_is_better:
+            return self.check_after > self.check_before
+        return self.check_after < self.check_before
+
+
+class StoryImage(models.Model):
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(upload_to="stories/")
+    thumbnail = models.ImageField(upload_to="stories/thumbs/")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    alt_text = models.CharField(max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["story", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.alt_text or f"Photo {self.position + 1} of story {self.story_id}"
+
+
+class Reaction(models.Model):
+    class Kind(models.TextChoices):
+        APPLAUSE = "applause", "Applause"
+        CUSTOMER_LOVE = "customer_love", "Customer love"
+        LEARNED = "learned", "Learned something"
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="story_reactions"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["story", "user", "kind"], name="one_reaction_of_a_kind_per_person"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["applause", "customer_love", "learned"]),
+                name="reaction_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.kind} {self.story_id}"
+
+
+class Comment(models.Model):
+    class Status(models.TextChoices):
+        VISIBLE = "visible", "Visible"
+        HIDDEN = "hidden", "Hidden by HR"
+        DELETED = "deleted", "Deleted by its author"
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="story_comments"
+    )
+    body = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.VISIBLE)
+    hidden_reason = models.CharField(max_length=500, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["visible", "hidden", "deleted"]),
+                name="comment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="hidden") | ~Q(hidden_reason=""),
+                name="comment_hidden_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["story", "status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Comment by {self.author} on {self.story_id}"
+
+    @property
+    def is_visible(self) -> bool:
+        return self.status == self.Status.VISIBLE
