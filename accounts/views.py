@@ -22,6 +22,8 @@ from core.http import AuthedRequest
 from nominations.models import ThankYou
 from nominations.thanks import access as thanks_access
 from nominations.thanks import link_views as thanks
+from stories import views as story_reading
+from stories import write_views as story_writing
 
 DIRECTORY_PAGE_SIZE = 24
 IMPORT_PREVIEW_ROWS = 1000
@@ -31,7 +33,10 @@ IMPORT_PREVIEW_ROWS = 1000
 def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
     reports = user.reports.filter(is_active=True).select_related("department")
-    return render(request, "home.html", {"reports": reports, **thanks.home_context(user)})
+    context = {"reports": reports, **thanks.home_context(user)}
+    context["latest_stories"] = story_reading.latest_stories(user)
+    story_writing.mark_shareable(user, context["my_thanks"])
+    return render(request, "home.html", context)
 
 
 def _directory_page(request: AuthedRequest, *, include_inactive: bool = False):
@@ -76,6 +81,8 @@ def profile(request: AuthedRequest, pk: int) -> HttpResponse:
     }
     if context["sees_wall"]:
         context |= thanks.wall_context(request.user, person)
+        story_writing.mark_shareable(request.user, context["wall"])
+    context["stories"] = story_writing.person_stories(person)
     return render(request, "accounts/profile.html", context)
 
 

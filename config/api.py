@@ -6,6 +6,7 @@ from accounts import api as accounts_api
 from awards import api as awards_api
 from nominations import api as nominations_api
 from nominations.thanks import api as thanks_api
+from stories import api as stories_api
 
 urlpatterns = [
     path("auth/token", accounts_api.TokenView.as_view(), name="api-token"),
@@ -79,5 +80,23 @@ urlpatterns = [
         "integrations/<slug:slug>/feedback",
         thanks_api.FeedbackView.as_view(),
         name="api-integration-feedback",
+    ),
+    # Stories (issue 5)
+    path("stories", stories_api.StoryListView.as_view(), name="api-stories"),
+    path("stories/<int:pk>", stories_api.StoryDetailView.as_view(), name="api-story"),
+    path(
+        "stories/<int:pk>/images",
+        stories_api.StoryImageView.as_view(),
+        name="api-story-images",
+    ),
+    path(
+        "stories/<int:pk>/reactions/<str:kind>",
+        stories_api.ReactionView.as_view(),
+        name="api-story-reaction",
+    ),
+    path(
+        "stories/<int:pk>/comments",
+        stories_api.CommentListView.as_view(),
+        name="api-story-comments",
     ),
 ]

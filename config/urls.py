@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("awards.urls")),
     path("nominations/", include("nominations.urls")),
     path("", include("nominations.thanks.urls")),
+    path("stories/", include("stories.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

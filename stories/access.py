@@ -58,3 +58,16 @@ def visible_comments(user: User, story: Story) -> QuerySet[Comment]:
     if user.is_hr:
         return comments.exclude(status=Comment.Status.DELETED)
     return comments.filter(status=Comment.Status.VISIBLE)
+
+
+def can_share_thanks(user: User, thank_you) -> bool:
+    """Whether `user` may turn a thank-you into a customer-voice story (the button on a wall):
+    HR or the thanked employee, from an approved thank-you whose customer agreed to share it.
+    services.create_customer_voice enforces the same rule and words the refusal."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and (user.is_hr or thank_you.employee_id == user.pk)
+        and thank_you.status == thank_you.Status.APPROVED
+        and thank_you.consent_to_share
+    )

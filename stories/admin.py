@@ -4,7 +4,7 @@ through stories.services, so that counters stay exact and HR actions are audited
 from django.contrib import admin
 from django.http import HttpRequest
 
-from stories.models import Comment, Story, StoryImage, Tag
+from stories.models import Comment, DigestDelivery, DigestPreference, Story, StoryImage, Tag
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -54,3 +54,21 @@ class TagAdmin(admin.ModelAdmin):
     list_display = ("name", "slug")
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(DigestDelivery)
+class DigestDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("user", "week", "sent_at")
+    list_filter = ("week",)
+    search_fields = ("user__email", "user__full_name")
+    list_select_related = ("user",)
+
+
+@admin.register(DigestPreference)
+class DigestPreferenceAdmin(ReadOnlyAdmin):
+    """Changed by the person through the link in every digest, never by someone else."""
+
+    list_display = ("user", "subscribed", "changed_at")
+    list_filter = ("subscribed",)
+    search_fields = ("user__email", "user__full_name")
+    list_select_related = ("user",)

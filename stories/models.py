@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection, models
 from django.db.models import Exists, F, OuterRef, Q
+from django.urls import reverse
 
 from awards.models import AwardCycle
 
@@ -203,6 +204,9 @@ class Story(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("stories:detail", args=[self.pk])
+
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
@@ -307,3 +311,46 @@ class Comment(models.Model):
     @property
     def is_visible(self) -> bool:
         return self.status == self.Status.VISIBLE
+
+
+# --- The weekly digest (stories/digest.py) ------------------------------------------------
+
+
+class DigestDelivery(models.Model):
+    """One person's digest for one ISO week. The row is what makes `send_digest` idempotent:
+    it is written in the same transaction that queues the mail, and the unique constraint lets
+    only one of two concurrent runs write it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_deliveries"
+    )
+    week = models.CharField(max_length=8, help_text='ISO week, e.g. "2026-W47".')
+    # Which run wrote the row: a run inserts a batch, ignoring conflicts, then mails exactly
+    # the rows carrying its own token, so a concurrent twin run never mails anyone twice.
+    run = models.UUIDField(editable=False)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        verbose_name_plural = "digest deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "week"], name="one_digest_per_person_per_week")
+        ]
+        indexes = [models.Index(fields=["week", "run"], name="digest_delivery_run")]
+
+    def __str__(self) -> str:
+        return f"Digest {self.week} to {self.user_id}"
+
+
+class DigestPreference(models.Model):
+    """Whether someone wants the weekly digest; no row means yes (the default)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_preference"
+    )
+    subscribed = models.BooleanField(default=True)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        state = "subscribed" if self.subscribed else "unsubscribed"
+        return f"Digest {state}: {self.user_id}"

@@ -585,3 +585,20 @@ def hide_comment(*, comment: Comment, by: User, reason: str) -> Comment:
     Story.objects.filter(pk=comment.story_id).update(comment_count=F("comment_count") - 1)
     audit.record("comment.hidden", actor=by, target=comment, story=comment.story_id, reason=reason)
     return comment
+
+
+@transaction.atomic
+def remove_image(*, image: StoryImage, by: User) -> None:
+    """The author takes a photo off their story; the others close up. The files go once the
+    transaction commits (a rolled-back edit keeps them)."""
+    story = _lock(image.story)
+    _require_author(story, by)
+    image = StoryImage.objects.get(pk=image.pk, story=story)
+    files = [image.image, image.thumbnail]
+    image.delete()
+    for position, remaining in enumerate(story.images.order_by("position", "id")):
+        if remaining.position != position:
+            StoryImage.objects.filter(pk=remaining.pk).update(position=position)
+    for file in files:
+        if file.name:
+            transaction.on_commit(lambda f=file: f.storage.delete(f.name))

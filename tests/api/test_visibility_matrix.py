@@ -1,5 +1,6 @@
-"""DESIGN §7 over the API: every role, every nomination action, in each phase of a cycle; and
-every role, for a customer thank-you in each state.
+"""DESIGN §7 over the API: every role, every nomination action, in each phase of a cycle;
+every role, for a customer thank-you in each state; and every role, every story action, for a
+draft, a published and a hidden story.
 
 A nomination you may not see is a 404 for every action (its existence is not revealed); one you
 may see but not change is a 403; one you may change once the cycle has moved on is a 409.
@@ -15,9 +16,12 @@ from nominations import access, services
 from nominations.models import Evidence, Nomination
 from nominations.thanks import access as thanks_access
 from nominations.thanks import services as thanks_services
+from stories import access as story_access
+from stories import services as story_services
 from tests.awards.conftest import make_cycle
 from tests.conftest import make_user
 from tests.nominations.conftest import People, make_nomination, move
+from tests.stories.conftest import make_story, png
 from tests.thanks.conftest import confirmed, send
 
 Status = AwardCycle.Status
@@ -259,3 +263,85 @@ def test_each_role_sees_and_moderates_a_thank_you_exactly_as_design_says(api, db
         assert response.json() == {"detail": "Not found."}
     # The matrix agrees with the helpers the web pages use.
     assert listed == thanks_access.visible_thanks(user).filter(pk=scene.thank_you.pk).exists()
+
+
+# --- Stories (DESIGN §7, stories/access.py) ---------------------------------------------------
+
+STORY_ROLES = ("author", "colleague", "hr")
+# A story you may not see is a 404; one you may see but not change is a 403; reactions and
+# comments need a published story (409 otherwise), photos a story HR has not hidden.
+# fmt: off
+STORY_EXPECTED: dict[str, dict[str, tuple[int, ...]]] = {
+    #                       author colleague  hr
+    "draft": {
+        "detail":           (200,    404,    404),
+        "react":            (409,    404,    404),
+        "comment":          (409,    404,    404),
+        "add_photo":        (201,    404,    404),
+    },
+    "published": {
+        "detail":           (200,    200,    200),
+        "react":            (200,    200,    200),
+        "comment":          (201,    201,    201),
+        "add_photo":        (201,    403,    403),
+    },
+    "hidden": {
+        "detail":           (200,    404,    200),
+        "react":            (409,    404,    409),
+        "comment":          (409,    404,    409),
+        "add_photo":        (409,    404,    403),
+    },
+}
+# fmt: on
+STORY_ACTIONS = tuple(STORY_EXPECTED["draft"])
+
+
+class StoryScene:
+    def __init__(self, state: str) -> None:
+        self.author = make_user()
+        self.colleague = make_user()
+        self.hr = make_user(hr=True)
+        self.story = make_story(self.author, publish=state != "draft")
+        if state == "hidden":
+            self.story = story_services.hide_story(
+                story=self.story, by=self.hr, reason="It names a customer."
+            )
+
+    def perform(self, action: str, client):
+        pk = self.story.pk
+        match action:
+            case "detail":
+                return client.get(reverse("api-story", args=[pk]))
+            case "react":
+                return client.put(reverse("api-story-reaction", args=[pk, "applause"]))
+            case "comment":
+                return client.post(reverse("api-story-comments", args=[pk]), {"body": "Bravo"})
+            case "add_photo":
+                return client.post(
+                    reverse("api-story-images", args=[pk]), {"image": png()}, format="multipart"
+                )
+        raise AssertionError(action)
+
+
+@pytest.mark.parametrize("role", STORY_ROLES)
+@pytest.mark.parametrize("state", tuple(STORY_EXPECTED))
+def test_each_role_gets_the_expected_status_for_each_story_action(api, db, state, role):
+    scene = StoryScene(state)
+    user = getattr(scene, role)
+    client = api(user)
+
+    codes = {}
+    for action in STORY_ACTIONS:
+        with transaction.atomic():
+            response = scene.perform(action, client)
+            transaction.set_rollback(True)
+        codes[action] = response.status_code
+        if response.status_code == 404:
+            assert response.json() == {"detail": "Not found."}  # nothing about the story
+
+    index = STORY_ROLES.index(role)
+    assert codes == {action: STORY_EXPECTED[state][action][index] for action in STORY_ACTIONS}
+    # The matrix agrees with the helpers the web pages use; the feed lists published ones only.
+    assert (codes["detail"] == 200) == story_access.can_view(user, scene.story)
+    listed = [s["id"] for s in client.get(reverse("api-stories")).json()["results"]]
+    assert (scene.story.pk in listed) == (state == "published")

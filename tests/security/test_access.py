@@ -28,9 +28,15 @@ PUBLIC_PAGES = {
     "thanks:sent",
 }
 # Public pages about one thing, reached through an unguessable token: a customer's personal
-# thank-you link and the signed confirmation link from their e-mail. A sample token is not
-# valid, so they answer 400/404 (or 405 for POST-only), never a login redirect.
-PUBLIC_TOKEN_PAGES = {"thanks:personal", "thanks:confirm", "thanks:resend"}
+# thank-you link, the signed confirmation link from their e-mail, a digest's unsubscribe link.
+# A sample token is not valid, so they answer 400/404, never a login redirect.
+PUBLIC_TOKEN_PAGES = {
+    "thanks:personal",
+    "thanks:confirm",
+    "thanks:resend",
+    # The weekly digest's unsubscribe link works without signing in (RFC 8058 one-click).
+    "stories:digest_unsubscribe",
+}
 
 # allauth's own steps of signing in, out and up, reached from e-mails or other providers.
 # They must answer anonymous visitors (they are how one becomes signed in) and show no data.

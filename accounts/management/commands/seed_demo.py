@@ -14,6 +14,7 @@ from accounts import demo
 from accounts.demo import DEMO_LOGINS, DEMO_PASSWORD, Demo
 from awards.demo import seed_cycles
 from nominations.thanks.demo import seed_thanks
+from stories.demo import seed_stories
 
 STEPS: list[Callable[[Demo], None]] = [
     demo.seed_departments,
@@ -22,6 +23,7 @@ STEPS: list[Callable[[Demo], None]] = [
     demo.seed_avatars,
     seed_cycles,
     seed_thanks,
+    seed_stories,
 ]
 
 

@@ -1,0 +1,470 @@
+"""Story pages: the feed, a story, its reactions and its comments.
+
+Every view is thin: `access` decides what a reader may see (404 otherwise), the services do
+the work and word the rules, `feed.page` pages. htmx requests get the named partial that
+they swap; errors re-render with status 200 because htmx does not swap 4xx answers.
+"""
+
+import re
+from dataclasses import dataclass, fields, replace
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import Department, User
+from core.api import ConflictError
+from core.http import AuthedRequest
+from stories import access, services
+from stories.feed import page as feed_page
+from stories.models import Comment, Reaction, Story, StoryImage, Tag
+
+FEED = "stories/feed.html"
+DETAIL = "stories/detail.html"
+COMMENTS = "stories/_comments.html"
+REACTIONS = "stories/_reactions.html"
+MAX_QUERY = 200
+TAG_CHOICES = 200
+SLUG = re.compile(r"[-\w]{1,40}", re.ASCII)
+
+
+# --- forms (small, only for these pages) ------------------------------------------------------
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Your comment",
+        max_length=services.MAX_COMMENT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Write a comment first.",
+            "max_length": f"Keep the comment under {services.MAX_COMMENT} characters.",
+        },
+    )
+
+
+class HideCommentForm(forms.Form):
+    reason = forms.CharField(
+        label="Why hide it?",
+        max_length=services.MAX_REASON,
+        help_text="The author and other HR staff will see this reason.",
+        error_messages={"required": "Say why the comment is hidden."},
+    )
+
+
+def _apply_errors(form: forms.Form, error: ValidationError) -> None:
+    """A service's ValidationError onto the form: per field where the form has that field."""
+    if hasattr(error, "error_dict"):
+        for field, field_messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, field_messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _edit_form(comment: Comment, data: QueryDict | None = None) -> CommentForm:
+    # Its own ids: the page also carries the form for a new comment.
+    return CommentForm(data, initial={"body": comment.body}, auto_id=f"id_comment_{comment.pk}_%s")
+
+
+def _hide_form(comment: Comment, data: QueryDict | None = None) -> HideCommentForm:
+    return HideCommentForm(data, auto_id=f"id_hide_{comment.pk}_%s")
+
+
+# --- the feed ---------------------------------------------------------------------------------
+
+
+def _positive_int(value: str | None) -> int | None:
+    value = value or ""
+    if value.isascii() and value.isdigit() and len(value) < 12 and int(value) > 0:
+        return int(value)
+    return None
+
+
+@dataclass(frozen=True)
+class FeedFilters:
+    """The feed's filters as they live in the URL; anything malformed is ignored."""
+
+    kind: str = ""
+    department: int | None = None
+    tag: str = ""
+    person: int | None = None
+    q: str = ""
+
+    @classmethod
+    def from_query(cls, params: QueryDict) -> "FeedFilters":
+        kind = params.get("kind", "")
+        tag = params.get("tag", "").strip().lower()
+        q = " ".join(params.get("q", "").replace("\x00", "").split())[:MAX_QUERY]
+        return cls(
+            kind=kind if kind in Story.Kind.values else "",
+            department=_positive_int(params.get("department")),
+            tag=tag if SLUG.fullmatch(tag) else "",
+            person=_positive_int(params.get("person")),
+            q=q,
+        )
+
+    def params(self) -> dict[str, str]:
+        return {f.name: str(getattr(self, f.name)) for f in fields(self) if getattr(self, f.name)}
+
+    def url(self, **extra: str) -> str:
+        query = urlencode(self.params() | extra)
+        return reverse("stories:feed") + (f"?{query}" if query else "")
+
+    def without(self, name: str) -> str:
+        return replace(self, **{name: FeedFilters.__dataclass_fields__[name].default}).url()
+
+
+def _feed_stories(request: AuthedRequest, filters: FeedFilters):
+    return (
+        access.visible_stories(request.user)
+        .for_feed()
+        .select_related("award_cycle")
+        .filtered(
+            kind=filters.kind,
+            department=filters.department,
+            tag=filters.tag,
+            person=filters.person,
+        )
+        .search(filters.q)
+    )
+
+
+def _attach_my_reactions(user: User, stories: list[Story]) -> None:
+    """Which reactions the reader gave, for aria-pressed: one query for the whole page."""
+    mine: dict[int, set[str]] = {story.pk: set() for story in stories}
+    if mine:
+        given = Reaction.objects.filter(user=user, story_id__in=mine).values_list(
+            "story_id", "kind"
+        )
+        for story_id, kind in given:
+            mine[story_id].add(kind)
+    for story in stories:
+        story.my_reactions = mine[story.pk]
+
+
+def _filter_choices(filters: FeedFilters) -> dict:
+    """The filter form's options and the current filters as removable chips (a fixed number
+    of queries: departments, tags, and the chosen tag and person when there are any)."""
+    departments = list(Department.objects.order_by("name"))
+    tags = list(Tag.objects.order_by("name")[:TAG_CHOICES])
+    chosen_tag = None
+    if filters.tag:
+        chosen_tag = Tag.objects.filter(slug=filters.tag).first()
+        if chosen_tag and chosen_tag not in tags:
+            tags.append(chosen_tag)
+    person = User.objects.filter(pk=filters.person).first() if filters.person else None
+    chips = []
+    if filters.q:
+        chips.append(("q", f"Search: {filters.q}"))
+    if filters.kind:
+        chips.append(("kind", f"Kind: {Story.Kind(filters.kind).label}"))
+    if filters.department:
+        name = next((d.name for d in departments if d.pk == filters.department), "unknown")
+        chips.append(("department", f"Department: {name}"))
+    if filters.tag:
+        chips.append(("tag", f"Tag: {chosen_tag.name if chosen_tag else filters.tag}"))
+    if filters.person:
+        chips.append(("person", f"Person: {person.full_name if person else 'unknown'}"))
+    return {
+        "kinds": Story.Kind.choices,
+        "departments": departments,
+        "tags": tags,
+        "person": person,
+        "chips": [{"label": label, "remove_url": filters.without(name)} for name, label in chips],
+    }
+
+
+@login_required
+@require_GET
+def feed(request: AuthedRequest) -> HttpResponse:
+    """Newest stories first (by relevance when searching on PostgreSQL), 20 at a time; the
+    "More stories" link carries a signed cursor and the filters."""
+    filters = FeedFilters.from_query(request.GET)
+    context: dict = {"filters": filters, "reactable": True}
+    try:
+        stories, cursor = feed_page(
+            _feed_stories(request, filters), request.GET.get("cursor") or None
+        )
+    except ValidationError as error:
+        context |= _filter_choices(filters)
+        context |= {"stories": [], "bad_cursor": " ".join(error.messages)}
+        return render(request, FEED, context, status=400)
+    _attach_my_reactions(request.user, stories)
+    context |= {"stories": stories, "next_url": filters.url(cursor=cursor) if cursor else ""}
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, FEED + "#page", context)
+    context |= _filter_choices(filters)
+    return render(request, FEED, context)
+
+
+# --- a story ----------------------------------------------------------------------------------
+
+
+def _visible_story(request: AuthedRequest, pk: int) -> Story:
+    """The story if this reader may see it; 404 otherwise (its existence stays secret)."""
+    return get_object_or_404(access.visible_stories(request.user), pk=pk)
+
+
+def _story_for_page(request: AuthedRequest, pk: int) -> Story:
+    stories = (
+        access.visible_stories(request.user)
+        .select_related("author", "department", "award_cycle")
+        .prefetch_related(
+            "featured",
+            "tags",
+            Prefetch("images", queryset=StoryImage.objects.order_by("position", "id")),
+        )
+    )
+    return get_object_or_404(stories, pk=pk)
+
+
+def _decorate(
+    comment: Comment,
+    user: User,
+    *,
+    now=None,
+    edit_form: CommentForm | None = None,
+    hide_form: HideCommentForm | None = None,
+) -> Comment:
+    """What the reader may do with a comment. Display only: the services decide again."""
+    now = now or timezone.now()
+    comment.can_change = (
+        comment.author_id == user.pk
+        and comment.is_visible
+        and now - comment.created_at <= services.COMMENT_WINDOW
+    )
+    comment.edit_form = edit_form
+    if hide_form is None and access.can_hide(user) and comment.is_visible:
+        hide_form = _hide_form(comment)
+    comment.hide_form = hide_form
+    return comment
+
+
+def _detail_context(
+    request: AuthedRequest,
+    story: Story,
+    *,
+    comment_form: CommentForm | None = None,
+    edit: tuple[int, CommentForm] | None = None,
+    hide: tuple[int, HideCommentForm] | None = None,
+) -> dict:
+    user = request.user
+    _attach_my_reactions(user, [story])
+    now = timezone.now()
+    comments = list(access.visible_comments(user, story))
+    for comment in comments:
+        _decorate(
+            comment,
+            user,
+            now=now,
+            edit_form=edit[1] if edit and edit[0] == comment.pk else None,
+            hide_form=hide[1] if hide and hide[0] == comment.pk else None,
+        )
+    return {
+        "story": story,
+        "can_edit": access.can_edit(user, story),
+        "reactable": access.can_react(user, story),
+        "comments": comments,
+        "comment_form": comment_form or CommentForm(),
+        "share_url": request.build_absolute_uri(story.get_absolute_url()),
+    }
+
+
+@login_required
+@require_GET
+def detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    story = _story_for_page(request, pk)
+    return render(request, DETAIL, _detail_context(request, story))
+
+
+def _detail_again(request: AuthedRequest, story: Story, **forms_: object) -> HttpResponse:
+    """The story page again (no JavaScript) with a form's errors in place; 200 like htmx."""
+    story = _story_for_page(request, story.pk)
+    return render(request, DETAIL, _detail_context(request, story, **forms_))
+
+
+# --- reactions --------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def react(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
+    """Toggle one of the reader's reactions; htmx swaps the reactions group in place."""
+    if kind not in Reaction.Kind.values:
+        return render(request, "errors/400.html", status=400)
+    story = _visible_story(request, pk)
+    try:
+        services.toggle_reaction(story=story, user=request.user, kind=kind)
+    except ConflictError as error:
+        if not request.htmx:
+            messages.error(request, error.message)
+            return redirect(story)
+        problem = error.message
+    else:
+        problem = ""
+    if request.htmx:
+        story = Story.objects.get(pk=story.pk)  # the counters as they are now
+        _attach_my_reactions(request.user, [story])
+        context = {"story": story, "reactable": access.can_react(request.user, story)}
+        return render(request, REACTIONS, context | {"problem": problem})
+    return redirect(story.get_absolute_url() + f"#reactions-{story.pk}")
+
+
+# --- comments ---------------------------------------------------------------------------------
+
+
+def _visible_comment(request: AuthedRequest, pk: int) -> Comment:
+    """A comment on a story the reader may see, that they may see themselves; 404 otherwise."""
+    comment = get_object_or_404(Comment.objects.select_related("story", "author"), pk=pk)
+    story = comment.story
+    if not access.can_view(request.user, story):
+        raise Http404
+    if not access.visible_comments(request.user, story).filter(pk=pk).exists():
+        raise Http404
+    return comment
+
+
+def _own_comment(request: AuthedRequest, pk: int) -> Comment:
+    comment = _visible_comment(request, pk)
+    if comment.author_id != request.user.pk:
+        raise Http404  # someone else's comment: as if it were not there to change
+    return comment
+
+
+def _item(request: AuthedRequest, comment: Comment, **extra: object) -> HttpResponse:
+    context = {"comment": comment, "story": comment.story, **extra}
+    return render(request, COMMENTS + "#comment_item", context)
+
+
+def _comment_url(comment: Comment) -> str:
+    return reverse("stories:detail", args=[comment.story_id]) + f"#comment-{comment.pk}"
+
+
+@login_required
+@require_POST
+def comment(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Add a comment; htmx appends it to the list and gives back an empty form."""
+    story = _visible_story(request, pk)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            new = services.add_comment(
+                story=story, author=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            if not request.htmx:
+                messages.success(request, "Your comment is posted.")
+                return redirect(_comment_url(new))
+            story = Story.objects.get(pk=story.pk)  # the comment count as it is now
+            new.story = story
+            context = {
+                "story": story,
+                "comment": _decorate(new, request.user),
+                "comment_form": CommentForm(),
+                "reactable": True,
+            }
+            return render(request, COMMENTS + "#comment_added", context)
+    if request.htmx:
+        context = {"story": story, "comment_form": form, "reactable": True}
+        return render(request, COMMENTS + "#comment_form", context)
+    return _detail_again(request, story, comment_form=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def comment_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Edit your own comment (the service allows it for 15 minutes). Without JavaScript the
+    form appears in place on the story page."""
+    comment = _own_comment(request, pk)
+    form = _edit_form(comment, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            comment = services.edit_comment(
+                comment=comment, by=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            if request.htmx:
+                return _item(request, _decorate(comment, request.user), notice="Comment saved.")
+            messages.success(request, "Your comment is saved.")
+            return redirect(_comment_url(comment))
+    if request.htmx:
+        return _item(request, _decorate(comment, request.user, edit_form=form))
+    return _detail_again(request, comment.story, edit=(comment.pk, form))
+
+
+@login_required
+@require_POST
+def comment_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Take back your own comment (within 15 minutes)."""
+    comment = _own_comment(request, pk)
+    try:
+        services.delete_comment(comment=comment, by=request.user)
+    except ConflictError as error:
+        if request.htmx:
+            return _item(request, _decorate(comment, request.user), problem=error.message)
+        messages.error(request, error.message)
+        return redirect(_comment_url(comment))
+    if request.htmx:
+        story = Story.objects.get(pk=comment.story_id)
+        return render(request, COMMENTS + "#comment_removed", {"comment": comment, "story": story})
+    messages.success(request, "Your comment is deleted.")
+    return redirect(reverse("stories:detail", args=[comment.story_id]) + "#comments")
+
+
+@login_required
+@require_POST
+def comment_hide(request: AuthedRequest, pk: int) -> HttpResponse:
+    """HR hides a comment, saying why (the service audits it)."""
+    comment = _visible_comment(request, pk)
+    if not access.can_hide(request.user):
+        raise PermissionDenied
+    form = _hide_form(comment, request.POST)
+    if form.is_valid():
+        try:
+            comment = services.hide_comment(
+                comment=comment, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            if request.htmx:
+                story = Story.objects.get(pk=comment.story_id)
+                context = {"comment": _decorate(comment, request.user), "story": story}
+                return render(request, COMMENTS + "#comment_hidden", context)
+            messages.success(request, "The comment is hidden.")
+            return redirect(_comment_url(comment))
+    if request.htmx:
+        return _item(request, _decorate(comment, request.user, hide_form=form))
+    return _detail_again(request, comment.story, hide=(comment.pk, form))
+
+
+# --- for other pages --------------------------------------------------------------------------
+
+
+def latest_stories(user: User, count: int = 5) -> list[Story]:
+    """The newest stories this person may read, for a compact list (the home page): one query,
+    whatever the number of stories (compact cards need no prefetch)."""
+    return list(
+        access.visible_stories(user)
+        .published()
+        .select_related("author", "department", "award_cycle")
+        .order_by("-published_at", "-id")[:count]
+    )

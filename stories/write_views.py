@@ -1,0 +1,366 @@
+"""Writing stories: new, edit (with photos), publish, my stories, HR hides, and a customer-voice
+story from an approved thank-you.
+
+Thin views: stories.access decides who may see (404 otherwise) and act (403 otherwise);
+stories.services does the work and words the rules, and its ValidationErrors land on the form
+fields of the same names. A story and its photos are saved in one transaction: a bad photo
+saves nothing, and the form comes back as typed.
+"""
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import User
+from core.api import ConflictError
+from core.http import AuthedRequest
+from core.markdown import render as render_markdown
+from nominations.models import ThankYou
+from nominations.thanks.access import visible_thanks
+from nominations.views import _ids, _picker
+from stories import access, services
+from stories.forms import KIND_FIELDS, HideForm, StoryForm
+from stories.models import MAX_PHOTOS, Story, StoryImage
+
+FORM = "stories/form.html"
+MINE_PAGE_SIZE = 20
+PROFILE_STORIES = 6
+# A service's field name → the form's, where they differ.
+FIELD_NAMES = {"featured": "people"}
+
+
+class _Rollback(Exception):
+    """Raised inside a transaction to undo it once the form carries the errors."""
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _story(request: AuthedRequest, pk: int) -> Story:
+    """The story if this user may see it; 404 otherwise (its existence stays secret)."""
+    story = get_object_or_404(Story.objects.select_related("author", "department"), pk=pk)
+    if not access.can_view(request.user, story):
+        raise Http404
+    return story
+
+
+def _own_story(request: AuthedRequest, pk: int) -> Story:
+    """The story if this user may edit it; someone else's story is 404."""
+    story = _story(request, pk)
+    if not access.can_edit(request.user, story):
+        raise Http404
+    return story
+
+
+def _apply_errors(form: StoryForm | HideForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, field_messages in error.message_dict.items():
+            field = FIELD_NAMES.get(field, field)
+            form.add_error(field if field in form.fields else None, field_messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _add_photos(form: StoryForm, story: Story, by: User) -> None:
+    """Every chosen photo through services.add_image; all of their errors at once, each on
+    its own slot (the caller's transaction then rolls back)."""
+    errors: dict[str, list[str]] = {}
+    for n, upload, alt_text in form.photos():
+        try:
+            services.add_image(story=story, by=by, upload=upload, alt_text=alt_text)
+        except ValidationError as error:
+            for field, field_messages in error.message_dict.items():
+                slot = f"alt_{n}" if field == "alt_text" else f"photo_{n}"
+                errors.setdefault(slot, []).extend(field_messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _decimal_text(value: Decimal | None) -> str:
+    return "" if value is None else f"{value.normalize():f}"
+
+
+def _initial(story: Story) -> dict:
+    direction = story.check_higher_is_better
+    return {
+        "title": story.title,
+        "body": story.body,
+        "department": story.department_id,
+        "tags": ", ".join(tag.name for tag in story.tags.all()),
+        "plan": story.plan,
+        "do": story.do,
+        "check_metric": story.check_metric,
+        "check_before": _decimal_text(story.check_before),
+        "check_after": _decimal_text(story.check_after),
+        "check_unit": story.check_unit,
+        "check_higher_is_better": "" if direction is None else str(direction).lower(),
+        "act": story.act,
+        "shift_date": story.shift_date.isoformat() if story.shift_date else "",
+        "shift_hours": _decimal_text(story.shift_hours),
+        "heard": story.heard,
+    }
+
+
+def _as_typed(data: QueryDict) -> dict:
+    """The POST as a form's initial data: re-show it without validating (search, preview)."""
+    initial = data.dict()
+    initial["people"] = data.getlist("people")
+    initial["remove_photos"] = data.getlist("remove_photos")
+    return initial
+
+
+def _removing(form: StoryForm) -> set[int]:
+    """The photos ticked for removal, to tick them again when the form comes back."""
+    values = form.data.getlist("remove_photos") if form.is_bound else []
+    values = values or form.initial.get("remove_photos", [])
+    return set(_ids(values))
+
+
+def _render_form(
+    request: AuthedRequest,
+    form: StoryForm,
+    *,
+    story: Story | None = None,
+    preview: str | None = None,
+    selected: list[int] | None = None,
+) -> HttpResponse:
+    data = request.POST if request.method == "POST" else request.GET
+    images = list(story.images.order_by("position", "id")) if story else []
+    featured = [p.pk for p in story.featured.all()] if story and selected is None else []
+    q = data.get("q", "") if request.method == "POST" and "find" in data else ""
+    context = {
+        "form": form,
+        "story": story,
+        "images": images,
+        "preview": preview,
+        "photo_slots": form.photo_slots(MAX_PHOTOS - len(images)),
+        "max_photos": MAX_PHOTOS,
+        "removing": _removing(form),
+        "picker": _picker(
+            field="people",
+            q=q,
+            selected=selected if selected is not None else featured,
+            exclude=[request.user.pk],
+        ),
+        # A browser cannot keep chosen files across a re-shown form.
+        "photos_dropped": bool(request.FILES),
+    }
+    if request.method == "POST" and "find" in data and q and "people" not in data:
+        context["picker_message"] = "Tick the colleagues you mean in the list below."
+    return render(request, FORM, context)
+
+
+def _browsing(request: AuthedRequest) -> bool:
+    """Find (the picker without JavaScript) and Preview re-show the form: nothing is saved."""
+    return request.method == "POST" and ("find" in request.POST or "preview" in request.POST)
+
+
+def _browse(
+    request: AuthedRequest, *, story: Story | None = None, initial: dict | None = None
+) -> HttpResponse:
+    data = request.POST
+    preview = None
+    if "preview" in data:
+        preview = render_markdown(data.get("body", "")[: services.MAX_BODY])
+        if request.htmx:
+            return render(request, FORM + "#preview", {"preview": preview})
+    form = StoryForm(initial={**(initial or {}), **_as_typed(data)}, story=story)
+    return _render_form(
+        request, form, story=story, preview=preview, selected=_ids(data.getlist("people"))
+    )
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    if _browsing(request):
+        return _browse(request)
+    kind = request.GET.get("kind", "")
+    initial = {"department": user.department_id, "kind": kind if kind in KIND_FIELDS else ""}
+    if request.method == "GET":
+        return _render_form(request, StoryForm(initial=initial))
+    form = StoryForm(request.POST, request.FILES, initial=initial)
+    publish = request.POST.get("action") == "publish"
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                story = services.create_story(
+                    author=user, kind=form.chosen_kind, publish=publish, **form.story_data()
+                )
+                _add_photos(form, story, user)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                "Your story is published: the whole company can read it."
+                if publish
+                else "Your story is saved as a draft: only you can see it until you publish it.",
+            )
+            return redirect("stories:detail", story.pk)
+    return _render_form(request, form, selected=_ids(request.POST.getlist("people")))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    story = _story(request, pk)
+    if not access.can_edit(request.user, story):
+        if story.author_id == request.user.pk:
+            messages.error(request, "HR hid this story, so it can no longer be changed.")
+            return redirect("stories:mine")
+        raise Http404
+    initial = _initial(story)
+    if _browsing(request):
+        return _browse(request, story=story, initial=initial)
+    if request.method == "GET":
+        return _render_form(request, StoryForm(initial=initial, story=story), story=story)
+    form = StoryForm(request.POST, request.FILES, initial=initial, story=story)
+    publish = request.POST.get("action") == "publish"
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                services.update_story(story=story, by=request.user, **form.story_data())
+                removed = set(form.cleaned_data["remove_photos"])
+                for image in StoryImage.objects.filter(story=story, pk__in=removed):
+                    services.remove_image(image=image, by=request.user)
+                _add_photos(form, story, request.user)
+                if publish:
+                    services.publish_story(story=story, by=request.user)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, "Your story is published." if publish else "Your story is saved."
+            )
+            return redirect("stories:detail", story.pk)
+    return _render_form(request, form, story=story, selected=_ids(request.POST.getlist("people")))
+
+
+@login_required
+@require_POST
+def publish(request: AuthedRequest, pk: int) -> HttpResponse:
+    story = _own_story(request, pk)
+    try:
+        services.publish_story(story=story, by=request.user)
+    except ConflictError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Your story is published: the whole company can read it.")
+    return redirect("stories:detail", story.pk)
+
+
+@login_required
+@require_http_methods(["GET"])
+def mine(request: AuthedRequest) -> HttpResponse:
+    """My stories in every state: drafts to finish, and why HR hid any."""
+    stories = (
+        Story.objects.filter(author=request.user)
+        .select_related("department")
+        .order_by("-created_at", "-id")
+    )
+    page = Paginator(stories, MINE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "stories/mine.html", {"page": page})
+
+
+# --- moderation -------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def hide(request: AuthedRequest, pk: int) -> HttpResponse:
+    story = _story(request, pk)
+    if not access.can_hide(request.user):
+        raise PermissionDenied
+    if story.status != Story.Status.PUBLISHED:
+        messages.error(request, "Only a published story can be hidden.")
+        return redirect("stories:detail", story.pk)
+    form = HideForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.hide_story(story=story, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            _apply_errors(form, error)
+        except ConflictError as error:
+            messages.error(request, error.message)
+            return redirect("stories:detail", story.pk)
+        else:
+            messages.success(
+                request, "The story is hidden: it left the feed, and its author sees why."
+            )
+            return redirect("stories:detail", story.pk)
+    return render(request, "stories/hide.html", {"story": story, "form": form})
+
+
+# --- customer voice ---------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def from_thanks(request: AuthedRequest, pk: int) -> HttpResponse:
+    """GET shows exactly what will be published (the words, a first name, the organisation);
+    POST publishes it. A thank-you already shared leads to its story."""
+    thank_you = get_object_or_404(visible_thanks(request.user).select_related("employee"), pk=pk)
+    existing = Story.objects.filter(thank_you=thank_you).only("pk").first()
+    if existing is not None:
+        messages.info(request, "This thank-you is already a story.")
+        return redirect("stories:detail", existing.pk)
+    context = {
+        "thank_you": thank_you,
+        "can_share": access.can_share_thanks(request.user, thank_you),
+        "refusal": "",
+    }
+    if request.method == "POST":
+        try:
+            story = services.create_customer_voice(thank_you=thank_you, by=request.user)
+        except ValidationError as error:
+            context["refusal"] = " ".join(error.messages)
+        except PermissionDenied:
+            context["refusal"] = "Only HR or the thanked employee can share a thank-you."
+        except ConflictError as error:
+            messages.info(request, error.message)
+            if error.extra.get("existing"):
+                return redirect("stories:detail", error.extra["existing"])
+            context["refusal"] = error.message
+        else:
+            messages.success(request, "The customer's words are published as a story.")
+            return redirect("stories:detail", story.pk)
+    return render(request, "stories/from_thanks.html", context)
+
+
+def mark_shareable(user: User, thanks: list[ThankYou]) -> None:
+    """For the "Share as a story" button of a wall (templates/thanks/wall_item.html): sets
+    `voice_story` (the story made from it, when `user` may read it) and `can_share_as_story`
+    on each thank-you, in one query whatever their number."""
+    if not thanks:
+        return
+    stories = {
+        story.thank_you_id: story
+        for story in Story.objects.filter(thank_you__in=[t.pk for t in thanks]).only(
+            "pk", "status", "author_id", "thank_you_id"
+        )
+    }
+    for thank_you in thanks:
+        story = stories.get(thank_you.pk)
+        thank_you.voice_story = story if story and access.can_view(user, story) else None
+        thank_you.can_share_as_story = story is None and access.can_share_thanks(user, thank_you)
+
+
+def person_stories(person: User) -> list[Story]:
+    """The newest published stories a person wrote or is featured in, for their profile
+    (a fixed number of queries, whatever their number)."""
+    stories = Story.objects.for_feed().select_related("award_cycle").filtered(person=person.pk)
+    return list(stories[:PROFILE_STORIES])
