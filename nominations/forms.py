@@ -7,11 +7,11 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.picker import PICKER_QUERY_LENGTH
 from nominations.models import Category, Evidence
 from nominations.services import EVIDENCE_FIELDS, REQUIRED_MESSAGES, clean_evidence
 
 Kind = Evidence.Kind
-PICKER_QUERY_LENGTH = 100
 
 
 def picker_search(*, field: str, label: str, nomination_id: int | None = None) -> forms.CharField:

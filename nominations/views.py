@@ -5,26 +5,24 @@ services do the work and word the rules; their ValidationErrors land on the form
 htmx requests get the named partial that they swap.
 """
 
-from collections.abc import Iterable
 from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Q
-from django.forms import Form
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import User
+from accounts.picker import colleague_ids, colleague_picker
 from awards.models import AwardCycle
 from core.api import ConflictError
+from core.forms import apply_service_errors
 from core.http import AuthedRequest
 from core.markdown import render as render_markdown
 from nominations import access, services
 from nominations.forms import (
-    PICKER_QUERY_LENGTH,
     EndorseForm,
     EvidenceForm,
     InviteForm,
@@ -35,7 +33,6 @@ from nominations.forms import (
 from nominations.models import MAX_EVIDENCE, Endorsement, Evidence, Nomination
 
 Kind = Evidence.Kind
-PICKER_LIMIT = 8
 MINE_LIMIT = 50
 DETAIL = "nominations/detail.html"
 PICKER_FIELDS = ("nominee", "people")
@@ -55,44 +52,6 @@ def _visible(request: AuthedRequest, pk: int) -> Nomination:
 def _require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied
-
-
-def _apply_errors(form: Form, error: ValidationError) -> None:
-    """A service's ValidationError onto the form: per field where the form has that field."""
-    if hasattr(error, "error_dict"):
-        for field, field_messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_messages)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _ids(values: Iterable[str]) -> list[int]:
-    return [int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 12][:20]
-
-
-def _picker(*, field: str, q: str, selected: Iterable[int], exclude: Iterable[int] = ()) -> dict:
-    """The colleagues a picker offers: the ones already picked, then up to PICKER_LIMIT
-    active people matching `q` (two queries at most, whatever the size of the company)."""
-    exclude = set(exclude)
-    selected_ids = [pk for pk in selected if pk not in exclude]
-    people: list[User] = []
-    if selected_ids:
-        people = list(User.objects.for_directory().filter(pk__in=selected_ids))
-    q = q.strip()[:PICKER_QUERY_LENGTH]
-    if q:
-        matches = (
-            User.objects.for_directory()
-            .search(q)
-            .exclude(pk__in=exclude | {p.pk for p in people})[:PICKER_LIMIT]
-        )
-        people += list(matches)
-    return {
-        "field": field,
-        "multiple": field == "people",
-        "q": q,
-        "people": people,
-        "selected": {p.pk for p in people if p.pk in selected_ids},
-    }
 
 
 def _redirect_to(nomination: Nomination, anchor: str = "") -> HttpResponse:
@@ -124,7 +83,7 @@ def new(request: AuthedRequest) -> HttpResponse:
         try:
             nomination = services.nominate(nominator=user, cycle=cycle, **form.service_data())
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         except ConflictError as error:
             if "url" in error.extra:
                 form.add_error("nominee", error.message)
@@ -141,7 +100,7 @@ def new(request: AuthedRequest) -> HttpResponse:
             return redirect(nomination)
     source = data if data is not None else request.GET
     q = source.get("q", "").strip()
-    picked = _ids([source.get("nominee", "")])
+    picked = colleague_ids([source.get("nominee", "")])
     if data is not None and not picked and q:
         message = "Pick the colleague you mean from the list below."
         if searching:
@@ -149,7 +108,7 @@ def new(request: AuthedRequest) -> HttpResponse:
         elif "nominee" in form.errors:
             form.errors["nominee"] = form.error_class([message])
     context["form"] = form
-    context["picker"] = _picker(field="nominee", q=q, selected=picked, exclude=[user.pk])
+    context["picker"] = colleague_picker(field="nominee", q=q, selected=picked, exclude=[user.pk])
     return render(request, "nominations/form.html", context)
 
 
@@ -162,7 +121,7 @@ def nominee_search(request: AuthedRequest) -> HttpResponse:
     if field not in PICKER_FIELDS:
         field = "nominee"
     exclude = {request.user.pk}
-    nomination_id = _ids([request.GET.get("nomination", "")])
+    nomination_id = colleague_ids([request.GET.get("nomination", "")])
     if field == "people" and nomination_id:
         nomination = (
             access.visible_nominations(request.user)
@@ -172,10 +131,10 @@ def nominee_search(request: AuthedRequest) -> HttpResponse:
         )
         if nomination:
             exclude |= {nomination["nominee_id"], nomination["nominator_id"]}
-    picker = _picker(
+    picker = colleague_picker(
         field=field,
         q=request.GET.get("q", ""),
-        selected=_ids(request.GET.getlist(field)),
+        selected=colleague_ids(request.GET.getlist(field)),
         exclude=exclude,
     )
     return render(request, "nominations/people_picker.html#options", {"picker": picker})
@@ -212,7 +171,7 @@ def edit(request: AuthedRequest, pk: int) -> HttpResponse:
                     nomination=nomination, by=request.user, **form.cleaned_data
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_service_errors(form, error)
             except ConflictError as error:
                 form.add_error(None, error.message)
             else:
@@ -295,7 +254,7 @@ def _detail_context(
             nomination_id=nomination.pk, initial={"q": invite_search[0]}
         )
         context["invited"] = list(nomination.invited_endorsers.select_related("department"))
-        context["picker"] = _picker(
+        context["picker"] = colleague_picker(
             field="people",
             q=invite_search[0],
             selected=invite_search[1],
@@ -401,7 +360,7 @@ def add_evidence(request: AuthedRequest, pk: int) -> HttpResponse:
                 nomination=nomination, by=request.user, kind=kind, **form.service_data()
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         except ConflictError as error:
             form.add_error(None, error.message)
         else:
@@ -436,7 +395,7 @@ def verify_evidence(request: AuthedRequest, pk: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             verified = True
     if verified and not request.htmx:
@@ -465,7 +424,7 @@ def endorse(request: AuthedRequest, pk: int) -> HttpResponse:
                 nomination=nomination, by=request.user, comment=form.cleaned_data["comment"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         except ConflictError as error:
             # Already endorsed: the form is gone, so say it where the endorsements are.
             return _respond(request, nomination, "endorsements", notice=error.message)
@@ -494,7 +453,7 @@ def invite(request: AuthedRequest, pk: int) -> HttpResponse:
     nomination = _visible(request, pk)
     _require(access.can_edit(request.user, nomination))
     q = request.POST.get("q", "").strip()
-    picked = _ids(request.POST.getlist("people"))
+    picked = colleague_ids(request.POST.getlist("people"))
     if "find" in request.POST or (q and not request.POST.getlist("people")):
         # Searching without JavaScript: list the matches to tick, no errors yet.
         return _respond(request, nomination, "invite", invite_search=(q, picked))
@@ -504,7 +463,7 @@ def invite(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             services.invite_endorsers(nomination=nomination, by=request.user, people=people)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         except ConflictError as error:
             form.add_error(None, error.message)
         else:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Department, User
 from core.api import ConflictError
+from core.forms import apply_service_errors
 from core.http import AuthedRequest
 from stories import access, services
 from stories.feed import page as feed_page
@@ -58,15 +59,6 @@ class HideCommentForm(forms.Form):
         help_text="The author and other HR staff will see this reason.",
         error_messages={"required": "Say why the comment is hidden."},
     )
-
-
-def _apply_errors(form: forms.Form, error: ValidationError) -> None:
-    """A service's ValidationError onto the form: per field where the form has that field."""
-    if hasattr(error, "error_dict"):
-        for field, field_messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _edit_form(comment: Comment, data: QueryDict | None = None) -> CommentForm:
@@ -360,7 +352,7 @@ def comment(request: AuthedRequest, pk: int) -> HttpResponse:
                 story=story, author=request.user, body=form.cleaned_data["body"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         except ConflictError as error:
             form.add_error(None, error.message)
         else:
@@ -395,7 +387,7 @@ def comment_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 comment=comment, by=request.user, body=form.cleaned_data["body"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         except ConflictError as error:
             form.add_error(None, error.message)
         else:
@@ -441,7 +433,7 @@ def comment_hide(request: AuthedRequest, pk: int) -> HttpResponse:
                 comment=comment, by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         except ConflictError as error:
             form.add_error(None, error.message)
         else:

@@ -19,12 +19,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
+from accounts.picker import colleague_ids, colleague_picker
 from core.api import ConflictError
+from core.forms import apply_service_errors
 from core.http import AuthedRequest
 from core.markdown import render as render_markdown
 from nominations.models import ThankYou
 from nominations.thanks.access import visible_thanks
-from nominations.views import _ids, _picker
 from stories import access, services
 from stories.forms import KIND_FIELDS, HideForm, StoryForm
 from stories.models import MAX_PHOTOS, Story, StoryImage
@@ -57,15 +58,6 @@ def _own_story(request: AuthedRequest, pk: int) -> Story:
     if not access.can_edit(request.user, story):
         raise Http404
     return story
-
-
-def _apply_errors(form: StoryForm | HideForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_messages in error.message_dict.items():
-            field = FIELD_NAMES.get(field, field)
-            form.add_error(field if field in form.fields else None, field_messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _add_photos(form: StoryForm, story: Story, by: User) -> None:
@@ -120,7 +112,7 @@ def _removing(form: StoryForm) -> set[int]:
     """The photos ticked for removal, to tick them again when the form comes back."""
     values = form.data.getlist("remove_photos") if form.is_bound else []
     values = values or form.initial.get("remove_photos", [])
-    return set(_ids(values))
+    return set(colleague_ids(values))
 
 
 def _render_form(
@@ -143,7 +135,7 @@ def _render_form(
         "photo_slots": form.photo_slots(MAX_PHOTOS - len(images)),
         "max_photos": MAX_PHOTOS,
         "removing": _removing(form),
-        "picker": _picker(
+        "picker": colleague_picker(
             field="people",
             q=q,
             selected=selected if selected is not None else featured,
@@ -173,7 +165,7 @@ def _browse(
             return render(request, FORM + "#preview", {"preview": preview})
     form = StoryForm(initial={**(initial or {}), **_as_typed(data)}, story=story)
     return _render_form(
-        request, form, story=story, preview=preview, selected=_ids(data.getlist("people"))
+        request, form, story=story, preview=preview, selected=colleague_ids(data.getlist("people"))
     )
 
 
@@ -200,7 +192,7 @@ def new(request: AuthedRequest) -> HttpResponse:
                 )
                 _add_photos(form, story, user)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error, rename=FIELD_NAMES)
         else:
             messages.success(
                 request,
@@ -209,7 +201,7 @@ def new(request: AuthedRequest) -> HttpResponse:
                 else "Your story is saved as a draft: only you can see it until you publish it.",
             )
             return redirect("stories:detail", story.pk)
-    return _render_form(request, form, selected=_ids(request.POST.getlist("people")))
+    return _render_form(request, form, selected=colleague_ids(request.POST.getlist("people")))
 
 
 @login_required
@@ -239,7 +231,7 @@ def edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 if publish:
                     services.publish_story(story=story, by=request.user)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error, rename=FIELD_NAMES)
         except ConflictError as error:
             form.add_error(None, error.message)
         else:
@@ -247,7 +239,9 @@ def edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 request, "Your story is published." if publish else "Your story is saved."
             )
             return redirect("stories:detail", story.pk)
-    return _render_form(request, form, story=story, selected=_ids(request.POST.getlist("people")))
+    return _render_form(
+        request, form, story=story, selected=colleague_ids(request.POST.getlist("people"))
+    )
 
 
 @login_required
@@ -293,7 +287,7 @@ def hide(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             services.hide_story(story=story, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error, rename=FIELD_NAMES)
         except ConflictError as error:
             messages.error(request, error.message)
             return redirect("stories:detail", story.pk)

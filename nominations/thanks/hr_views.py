@@ -20,8 +20,10 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.picker import colleague_ids, colleague_picker
 from core.api import ConflictError
 from core.decorators import hr_required
+from core.forms import apply_service_errors
 from core.http import AuthedRequest
 from nominations.models import Integration, ThankYou
 from nominations.thanks import access, integrations, services
@@ -32,7 +34,6 @@ from nominations.thanks.hr_forms import (
     IntegrationForm,
     ModerateForm,
 )
-from nominations.views import _apply_errors, _ids, _picker
 
 Status = ThankYou.Status
 QUEUE = "thanks/queue.html"
@@ -153,7 +154,7 @@ def moderate(request: AuthedRequest, pk: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         except (ConflictError, PermissionDenied) as error:
             form.add_error(None, _error_text(error))
         else:
@@ -194,7 +195,7 @@ def assign(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             services.assign_employee(thank_you=thank_you, by=request.user, employee=employee)
         except ValidationError as error:
-            _apply_errors(form, _picker_errors(error))
+            apply_service_errors(form, _picker_errors(error))
         except (ConflictError, PermissionDenied) as error:
             form.add_error(None, _error_text(error))
         else:
@@ -205,13 +206,13 @@ def assign(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.htmx and data is not None and not searching:
         return _card(request, pk, form=form)
     source = data if data is not None else request.GET
-    picked = _ids([source.get(PICKER_FIELD, "")])
+    picked = colleague_ids([source.get(PICKER_FIELD, "")])
     if not picked and thank_you.employee_id:
         picked = [thank_you.employee_id]
     context = {
         "thank_you": thank_you,
         "form": form,
-        "picker": _picker(field=PICKER_FIELD, q=source.get("q", ""), selected=picked),
+        "picker": colleague_picker(field=PICKER_FIELD, q=source.get("q", ""), selected=picked),
     }
     if searching:
         context["picker_message"] = "Pick the colleague you mean from the list below."
@@ -240,7 +241,7 @@ def integrations_list(request: AuthedRequest) -> HttpResponse:
         try:
             created, secret = integrations.create_integration(by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         except IntegrityError:
             form.add_error("slug", "Another integration already uses this name in its URL.")
         else:
@@ -295,7 +296,7 @@ def integration_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                 integration=integration, by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"{form.cleaned_data['name']} is saved.")
             return redirect("thanks:integration", pk=integration.pk)
