@@ -1,12 +1,62 @@
 """Who may see award cycles. The web views and the API both use these."""
 
+import itertools
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 
 from accounts.models import User
-from awards.models import AwardCycle
+from awards.models import AwardCycle, JudgeAssignment
+from nominations.models import Endorsement, Nomination
 
 
 def visible_cycles(user: User) -> QuerySet[AwardCycle]:
     """Drafts are HR's work in progress; everyone signed in sees the rest."""
     cycles = AwardCycle.objects.all()
     return cycles if user.is_hr else cycles.exclude(status=AwardCycle.Status.DRAFT)
+
+
+# --- Judges -----------------------------------------------------------------------------------
+
+DECIDED_PHASES = (AwardCycle.Status.DECIDED, AwardCycle.Status.ANNOUNCED)
+
+
+def is_judge(user: User, cycle: AwardCycle) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return JudgeAssignment.objects.filter(cycle=cycle, judge=user).exists()
+
+
+def can_see_scoreboard(user: User, cycle: AwardCycle) -> bool:
+    """Scores are HR's; a cycle's judges see them once the cycle is decided (DESIGN §7)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_hr:
+        return True
+    return cycle.status in DECIDED_PHASES and is_judge(user, cycle)
+
+
+def conflicts_by_judge(cycle: AwardCycle, judge_ids: Iterable[int]) -> dict[int, set[int]]:
+    """For each judge, the people they may not score in this cycle: themselves, anyone they
+    nominated or endorsed in it (whatever became of the nomination), and their direct reports.
+    Three queries, whatever the number of judges."""
+    conflicts: dict[int, set[int]] = {pk: {pk} for pk in judge_ids}
+    if not conflicts:
+        return conflicts
+    pairs = itertools.chain(
+        Nomination.objects.filter(cycle=cycle, nominator_id__in=conflicts).values_list(
+            "nominator_id", "nominee_id"
+        ),
+        Endorsement.objects.filter(nomination__cycle=cycle, author_id__in=conflicts).values_list(
+            "author_id", "nomination__nominee_id"
+        ),
+        User.objects.filter(manager_id__in=conflicts).values_list("manager_id", "pk"),
+    )
+    for judge_id, candidate_id in pairs:
+        conflicts[judge_id].add(candidate_id)
+    return conflicts
+
+
+def conflicted_candidate_ids(judge: User, cycle: AwardCycle) -> set[int]:
+    """The people `judge` may not score in `cycle` (a conflict of interest, DESIGN §4)."""
+    return conflicts_by_judge(cycle, [judge.pk])[judge.pk]

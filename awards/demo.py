@@ -13,6 +13,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from accounts.demo import Demo
+from awards import scoring
 from awards import services as award_services
 from awards.models import AwardCycle, JudgeAssignment
 from nominations import services
@@ -234,10 +235,16 @@ def seed_cycles(demo: Demo) -> None:
         JudgeAssignment.objects.bulk_create(
             JudgeAssignment(cycle=cycle, judge=demo.people[name]) for name in JUDGES
         )
-        # Each month the same people did different good things: rotate the stories.
-        for i, story in enumerate(STORIES[months_back:] + STORIES[:months_back]):
-            if i < 3 + (months_back == 0):
-                _nominate(demo, cycle, story, verifier=hr)
+        # Each month the same people did different good things: rotate the stories. Last
+        # months' winners sit out their cool-down, as the rules say.
+        rotated = STORIES[months_back:] + STORIES[:months_back]
+        eligible = [
+            story
+            for story in rotated
+            if scoring.eligible_again_from(cycle=cycle, user=demo.people[story.nominee]) is None
+        ]
+        for story in eligible[: 3 + (months_back == 0)]:
+            _nominate(demo, cycle, story, verifier=hr)
         order = list(Status.values)
         for step in order[order.index(Status.OPEN) + 1 : order.index(phase) + 1]:
             cycle = award_services.transition(cycle=cycle, to=step, by=hr)

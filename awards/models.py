@@ -1,6 +1,7 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -162,8 +163,8 @@ class Criterion(models.Model):
 
 
 class JudgeAssignment(models.Model):
-    """A judge of one cycle. Judges score candidates in issue 6; here they matter for who may
-    read nominations during judging (DESIGN §7)."""
+    """A judge of one cycle: they score its candidates on the panel criteria during judging
+    and may read its nominations (DESIGN §7), never those where they have a conflict."""
 
     cycle = models.ForeignKey(AwardCycle, on_delete=models.CASCADE, related_name="judges")
     judge = models.ForeignKey(
@@ -179,3 +180,89 @@ class JudgeAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.judge} judges {self.cycle}"
+
+
+class PanelScore(models.Model):
+    """A judge's 1–5 score of one candidate on one panel criterion, editable until judging
+    closes (DESIGN §4)."""
+
+    cycle = models.ForeignKey(AwardCycle, on_delete=models.CASCADE, related_name="panel_scores")
+    judge = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    candidate = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="scores")
+    score = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    note = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["cycle", "candidate", "criterion", "judge"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["judge", "candidate", "criterion"], name="one_score_per_judge_criterion"
+            ),
+            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="score_1_to_5"),
+            models.CheckConstraint(
+                condition=~Q(judge=F("candidate")), name="judge_does_not_score_self"
+            ),
+        ]
+        indexes = [models.Index(fields=["cycle", "candidate"])]
+
+    def __str__(self) -> str:
+        return f"{self.judge} gives {self.candidate} {self.score} on {self.criterion}"
+
+
+class Decision(models.Model):
+    """The immutable record of a decided cycle: the rubric, every candidate's inputs and
+    subscores and the ranking, as computed (awards/scoring.py, `formula_version`), plus HR's
+    override of the order, if any, with its written justification. One per cycle."""
+
+    cycle = models.OneToOneField(AwardCycle, on_delete=models.PROTECT, related_name="decision")
+    formula_version = models.CharField(max_length=20)
+    snapshot = models.JSONField(encoder=DjangoJSONEncoder)
+    decided_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+    override_ranking = models.JSONField(null=True, blank=True, help_text="User ids, in order.")
+    override_justification = models.TextField(max_length=4000, blank=True)
+    overridden_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    overridden_at = models.DateTimeField(null=True, blank=True)
+    announced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(override_ranking__isnull=True) | ~Q(override_justification=""),
+                name="override_has_justification",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Decision of {self.cycle}"
+
+
+class Award(models.Model):
+    """A winner of a cycle, created when the cycle is decided (rank 1 is Employee of the Month)."""
+
+    cycle = models.ForeignKey(AwardCycle, on_delete=models.PROTECT, related_name="awards")
+    recipient = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="awards")
+    rank = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    composite = models.DecimalField(max_digits=5, decimal_places=2)
+    citation = models.TextField(max_length=4000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-cycle__month", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "rank"], name="one_award_per_rank"),
+            models.UniqueConstraint(fields=["cycle", "recipient"], name="one_award_per_recipient"),
+            models.CheckConstraint(condition=Q(rank__gte=1), name="award_rank_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} — {self.cycle} (#{self.rank})"

@@ -364,7 +364,24 @@ def transition(*, cycle: AwardCycle, to: str, by: User | None, reason: str = "")
     cycle.status = to
     cycle.status_changed_at = timezone.now()
     cycle.save(update_fields=["status", "status_changed_at", "updated_at"])
-    audit.record("cycle.transitioned", actor=by, target=cycle, frm=previous, to=to, reason=reason)
+    outcome: dict = {}
+    if to in (AwardCycle.Status.DECIDED, AwardCycle.Status.ANNOUNCED):
+        # Imported here: deciding (through scoring and judging) builds on this module.
+        from awards import deciding
+
+        if to == AwardCycle.Status.DECIDED:
+            outcome = deciding.decision_summary(deciding.decide(cycle=cycle, by=by))
+        else:
+            deciding.announce(cycle=cycle, by=by)
+    audit.record(
+        "cycle.transitioned",
+        actor=by,
+        target=cycle,
+        frm=previous,
+        to=to,
+        reason=reason,
+        **outcome,
+    )
     return cycle
 
 

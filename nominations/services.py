@@ -4,6 +4,7 @@ The service gives the friendly message; database constraints make the rule true 
 concurrency (an IntegrityError is turned into the same ConflictError).
 """
 
+import calendar
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
@@ -13,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from awards import scoring
 from awards.models import AwardCycle
 from core import audit, notify
 from core.api import ConflictError
@@ -40,7 +42,8 @@ def _lock_open_cycle(cycle: AwardCycle | None) -> AwardCycle:
 
 
 def check_nominee(*, cycle: AwardCycle, nominee: User, nominator: User | None) -> None:
-    """The eligibility rules, as field errors on `nominee`."""
+    """The eligibility rules, as field errors on `nominee` (the cool-down after a win is the
+    rule the scoring applies too: awards/scoring.py)."""
     if nominator is not None and nominee.pk == nominator.pk:
         raise ValidationError({"nominee": "You cannot nominate yourself. Nominate a colleague."})
     if not nominee.is_active:
@@ -49,6 +52,15 @@ def check_nominee(*, cycle: AwardCycle, nominee: User, nominator: User | None) -
     if departments and nominee.department_id not in {d.pk for d in departments}:
         names = ", ".join(d.name for d in departments)
         raise ValidationError({"nominee": f"This cycle is open to {names} only."})
+    if again := scoring.eligible_again_from(cycle=cycle, user=nominee):
+        raise ValidationError(
+            {
+                "nominee": (
+                    f"{nominee} won Employee of the Month recently: they can be nominated "
+                    f"again from {calendar.month_name[again.month]} {again.year}."
+                )
+            }
+        )
 
 
 def _existing(cycle: AwardCycle, nominator: User, nominee: User) -> Nomination | None:

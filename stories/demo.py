@@ -676,7 +676,9 @@ def _react_and_comment(story: Story, demo: Demo, rng: random.Random) -> None:
 
 
 def seed_stories(demo: Demo) -> None:
-    if Story.objects.exists():
+    # Award stories come from the demo's announced cycle (awards/demo.py): not a sign that
+    # this step ran.
+    if Story.objects.exclude(kind=Story.Kind.AWARD).exists():
         return
     rng = random.Random(2026)
     people = demo.people

@@ -1,0 +1,199 @@
+"""Judges and their panel scores (DESIGN §4): HR assigns a cycle's judges; during judging each
+judge scores the candidates on the rubric's panel criteria, 1 to 5, never a candidate where
+they have a conflict of interest."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from accounts.models import User
+from awards import access
+from awards.models import Award, AwardCycle, Criterion, JudgeAssignment, PanelScore
+from awards.services import add_months
+from core import audit
+from core.api import ConflictError
+from nominations.models import Nomination, ThankYou
+
+Status = AwardCycle.Status
+ASSIGNABLE = (Status.DRAFT, Status.OPEN, Status.JUDGING)
+MIN_SCORE, MAX_SCORE = 1, 5
+MAX_NOTE = 1000
+
+
+def _lock(cycle: AwardCycle) -> AwardCycle:
+    return AwardCycle.objects.select_for_update().get(pk=cycle.pk)
+
+
+# --- Candidates -------------------------------------------------------------------------------
+
+
+def candidates(cycle: AwardCycle) -> QuerySet[User]:
+    """The people competing in a cycle (DESIGN §4), in one query: active employees with an
+    active nomination or an approved thank-you counted in it, in an eligible department, and
+    not a winner in the `cooldown_cycles` cycles before it."""
+    nominated = Nomination.objects.filter(
+        cycle=cycle, status=Nomination.Status.ACTIVE, nominee=OuterRef("pk")
+    )
+    thanked = ThankYou.objects.filter(
+        cycle=cycle, status=ThankYou.Status.APPROVED, employee=OuterRef("pk")
+    )
+    through = AwardCycle.eligible_departments.through
+    restricted = through.objects.filter(awardcycle_id=cycle.pk)
+    in_department = through.objects.filter(
+        awardcycle_id=cycle.pk, department_id=OuterRef("department_id")
+    )
+    people = User.objects.filter(is_active=True).filter(Exists(nominated) | Exists(thanked))
+    people = people.filter(~Exists(restricted) | Exists(in_department))
+    if cycle.cooldown_cycles:
+        recent_win = Award.objects.filter(
+            recipient=OuterRef("pk"),
+            cycle__month__gte=add_months(cycle.month, -cycle.cooldown_cycles),
+            cycle__month__lt=cycle.month,
+        )
+        people = people.exclude(Exists(recent_win))
+    return people
+
+
+# --- Judges -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assign_judges(*, cycle: AwardCycle, judges: list[User], by: User) -> list[JudgeAssignment]:
+    """Replace the cycle's judges (HR, until the cycle is decided). A judge taken off the panel
+    during judging takes their scores with them: they no longer count."""
+    if not by.is_hr:
+        raise PermissionDenied("Only HR assigns judges.")
+    cycle = _lock(cycle)
+    if cycle.status not in ASSIGNABLE:
+        raise ConflictError(
+            "Judges can change only until the cycle is decided; "
+            f"this one is {cycle.get_status_display().lower()}."
+        )
+    chosen = {judge.pk: judge for judge in judges}
+    inactive = [judge for judge in chosen.values() if not judge.is_active]
+    if inactive:
+        raise ValidationError({"judges": f"{inactive[0]} is no longer with the company."})
+    current = set(cycle.judges.values_list("judge_id", flat=True))
+    removed = current - set(chosen)
+    added = [pk for pk in chosen if pk not in current]
+    removed_scores = 0
+    if removed:
+        cycle.judges.filter(judge_id__in=removed).delete()
+        removed_scores, _ = PanelScore.objects.filter(cycle=cycle, judge_id__in=removed).delete()
+    JudgeAssignment.objects.bulk_create(JudgeAssignment(cycle=cycle, judge_id=pk) for pk in added)
+    audit.record(
+        "cycle.judges_assigned",
+        actor=by,
+        target=cycle,
+        before=sorted(current),
+        after=sorted(chosen),
+        removed_scores=removed_scores,
+    )
+    return list(cycle.judges.select_related("judge"))
+
+
+# --- Panel scores -----------------------------------------------------------------------------
+
+
+def _clean_score(score: object, note: str) -> tuple[int, str]:
+    errors: dict[str, str] = {}
+    if isinstance(score, bool) or not isinstance(score, int):
+        try:
+            score = int(str(score).strip())
+        except ValueError:
+            score = None
+    if score is None or not MIN_SCORE <= score <= MAX_SCORE:
+        errors["score"] = "Give a score from 1 to 5."
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        errors["note"] = f"Keep the note under {MAX_NOTE} characters (it has {len(note)})."
+    if errors:
+        raise ValidationError(errors)
+    return score, note
+
+
+@transaction.atomic
+def score_candidate(
+    *,
+    cycle: AwardCycle,
+    judge: User,
+    candidate: User,
+    criterion: Criterion,
+    score: int,
+    note: str = "",
+) -> PanelScore:
+    """Record (or change) a judge's 1–5 score of a candidate on one panel criterion.
+
+    The phase is the rule: scores can be given and changed while the cycle is in judging, and
+    judging closes when HR decides the cycle. `judging_close_at` is the date judges are asked
+    to finish by, not a hard stop, so that HR can give a late judge a few more hours without
+    editing dates. The cycle row is locked, so no score slips in after the decision's snapshot.
+    """
+    if not judge.is_active or not access.is_judge(judge, cycle):
+        raise PermissionDenied("Only the judges of this cycle score its candidates.")
+    cycle = _lock(cycle)
+    if cycle.status != Status.JUDGING:
+        raise ConflictError(
+            f"Judging is closed: this cycle is {cycle.get_status_display().lower()}.",
+            status=cycle.status,
+        )
+    if criterion.cycle_id != cycle.pk or criterion.kind != Criterion.Kind.PANEL:
+        raise ValidationError({"criterion": "Choose one of this cycle's panel criteria."})
+    score, note = _clean_score(score, note)
+    if not candidates(cycle).filter(pk=candidate.pk).exists():
+        raise ValidationError({"candidate": f"{candidate} is not a candidate in this cycle."})
+    if candidate.pk in access.conflicted_candidate_ids(judge, cycle):
+        raise PermissionDenied("You have a conflict of interest with this candidate.")
+    values = {"cycle": cycle, "score": score, "note": note}
+    key = {"judge": judge, "candidate": candidate, "criterion": criterion}
+    try:
+        with transaction.atomic():
+            panel_score, _ = PanelScore.objects.update_or_create(**key, defaults=values)
+    except IntegrityError:
+        # The same judge saved the same score from two tabs at once: the other insert won.
+        panel_score, _ = PanelScore.objects.update_or_create(**key, defaults=values)
+    return panel_score
+
+
+def judging_progress(cycle: AwardCycle, judge: User | None = None) -> dict:
+    """How far the judging has got, as (candidate, panel criterion) pairs scored against the
+    pairs to score (`to_score` is the total expected, conflicts excluded).
+
+    With a judge: {"scored", "to_score"} for that judge. Without: the same totals over all the
+    cycle's judges, plus "judges": {judge id: {"scored", "to_score"}}. A constant number of
+    queries, whatever the number of judges and candidates."""
+    if judge is not None:
+        judge_ids = [judge.pk]
+    else:
+        judge_ids = list(cycle.judges.values_list("judge_id", flat=True))
+    competing = candidates(cycle)
+    candidate_ids = set(competing.values_list("pk", flat=True))
+    criterion_count = cycle.criteria.filter(kind=Criterion.Kind.PANEL).count()
+    conflicts = access.conflicts_by_judge(cycle, judge_ids)
+    scored = dict.fromkeys(judge_ids, 0)
+    rows = (
+        PanelScore.objects.filter(
+            Q(cycle=cycle, judge_id__in=judge_ids, candidate_id__in=competing.values("pk"))
+            & Q(criterion__cycle=cycle, criterion__kind=Criterion.Kind.PANEL)
+        )
+        .values("judge_id", "candidate_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in rows:
+        if row["candidate_id"] not in conflicts[row["judge_id"]]:
+            scored[row["judge_id"]] += row["n"]
+    per_judge = {
+        pk: {
+            "scored": scored[pk],
+            "to_score": len(candidate_ids - conflicts[pk]) * criterion_count,
+        }
+        for pk in judge_ids
+    }
+    if judge is not None:
+        return per_judge[judge.pk]
+    return {
+        "scored": sum(p["scored"] for p in per_judge.values()),
+        "to_score": sum(p["to_score"] for p in per_judge.values()),
+        "judges": per_judge,
+    }
