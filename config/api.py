@@ -4,6 +4,7 @@ from django.urls import path
 
 from accounts import api as accounts_api
 from awards import api as awards_api
+from awards import results_api
 from nominations import api as nominations_api
 from nominations.thanks import api as thanks_api
 from stories import api as stories_api
@@ -29,6 +30,29 @@ urlpatterns = [
         "cycles/<int:pk>/criteria",
         awards_api.CycleCriteriaView.as_view(),
         name="api-cycle-criteria",
+    ),
+    # Employee of the Month (issue 6)
+    path("cycles/<int:pk>/judges", results_api.CycleJudgesView.as_view(), name="api-cycle-judges"),
+    path(
+        "cycles/<int:pk>/panel-scores",
+        results_api.PanelScoresView.as_view(),
+        name="api-cycle-panel-scores",
+    ),
+    path(
+        "cycles/<int:pk>/scoreboard",
+        results_api.ScoreboardView.as_view(),
+        name="api-cycle-scoreboard",
+    ),
+    path(
+        "cycles/<int:pk>/override",
+        results_api.OverrideView.as_view(),
+        name="api-cycle-override",
+    ),
+    path("cycles/<int:pk>/results", results_api.ResultsView.as_view(), name="api-cycle-results"),
+    path(
+        "cycles/<int:pk>/export.csv",
+        results_api.ExportView.as_view(),
+        name="api-cycle-export",
     ),
     # Nominations, evidence and endorsements (issue 3)
     path("categories", nominations_api.CategoryListView.as_view(), name="api-categories"),

@@ -76,6 +76,9 @@ HR_API_OPERATIONS = [
     ("patch", "/api/v1/cycles/1"),
     ("put", "/api/v1/cycles/1/criteria"),
     ("post", "/api/v1/cycles/1/transition"),
+    ("put", "/api/v1/cycles/1/judges"),
+    ("post", "/api/v1/cycles/1/override"),
+    ("get", "/api/v1/cycles/1/export.csv"),
 ]
 
 ROUTES = [r for r in all_routes() if not r.route.startswith(("admin/", "media/"))]
