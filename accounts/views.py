@@ -16,6 +16,7 @@ from accounts.forms import (
     ProfileForm,
 )
 from accounts.models import User
+from awards.models import AwardCycle, JudgeAssignment
 from core.audit import AuditEvent
 from core.decorators import hr_required
 from core.http import AuthedRequest
@@ -36,6 +37,12 @@ def home(request: AuthedRequest) -> HttpResponse:
     context = {"reports": reports, **thanks.home_context(user)}
     context["latest_stories"] = story_reading.latest_stories(user)
     story_writing.mark_shareable(user, context["my_thanks"])
+    # The cycles this person judges now: where their scores are awaited.
+    context["judging"] = list(
+        JudgeAssignment.objects.filter(judge=user, cycle__status=AwardCycle.Status.JUDGING)
+        .select_related("cycle")
+        .order_by("cycle__month")
+    )
     return render(request, "home.html", context)
 
 
@@ -83,6 +90,12 @@ def profile(request: AuthedRequest, pk: int) -> HttpResponse:
         context |= thanks.wall_context(request.user, person)
         story_writing.mark_shareable(request.user, context["wall"])
     context["stories"] = story_writing.person_stories(person)
+    # Winners are public once their cycle is announced (one query, whatever their number).
+    context["awards"] = list(
+        person.awards.filter(cycle__status=AwardCycle.Status.ANNOUNCED)
+        .select_related("cycle")
+        .order_by("-cycle__month")
+    )
     return render(request, "accounts/profile.html", context)
 
 

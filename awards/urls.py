@@ -1,6 +1,6 @@
 from django.urls import path
 
-from awards import views
+from awards import judge_views, results_views, views
 
 app_name = "awards"
 
@@ -11,4 +11,15 @@ urlpatterns = [
     path("hr/cycles/<int:pk>/transition/", views.hr_cycle_transition, name="hr_cycle_transition"),
     path("hr/cycles/<int:pk>/rubric/", views.hr_rubric, name="hr_rubric"),
     path("hr/cycles/<int:pk>/rubric/summary/", views.hr_rubric_summary, name="hr_rubric_summary"),
+    path("hr/cycles/<int:pk>/judges/", judge_views.hr_judges, name="hr_judges"),
+    path("hr/cycles/<int:pk>/scoreboard/", results_views.hr_scoreboard, name="hr_scoreboard"),
+    path("judge/", judge_views.judge_home, name="judge_home"),
+    path("judge/<int:pk>/", judge_views.judge_cycle, name="judge_cycle"),
+    path(
+        "judge/<int:pk>/candidates/<int:candidate_id>/",
+        judge_views.judge_score,
+        name="judge_score",
+    ),
+    path("awards/", results_views.hall_of_fame, name="hall_of_fame"),
+    path("awards/<int:pk>/", results_views.results, name="results"),
 ]
