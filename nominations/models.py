@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from awards.models import AwardCycle
+from core.metrics import improved
 
 MAX_EVIDENCE = 10
 
@@ -203,9 +204,10 @@ class Evidence(models.Model):
     def shows_improvement(self) -> bool | None:
         if self.kind != self.Kind.MEASURED_IMPROVEMENT or self.before is None or self.after is None:
             return None
-        if self.higher_is_better:
-            return self.after > self.before
-        return self.after < self.before
+        # An unanswered direction counts as "lower is better", as the scoring's SQL does.
+        return improved(
+            before=self.before, after=self.after, higher_is_better=bool(self.higher_is_better)
+        )
 
     @property
     def base_points(self) -> Decimal:

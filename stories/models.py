@@ -11,6 +11,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 
 from awards.models import AwardCycle
+from core.metrics import improved
 
 MAX_PHOTOS = 4
 SEARCH_CONFIG = "english"
@@ -221,9 +222,11 @@ class Story(models.Model):
             or self.check_higher_is_better is None
         ):
             return None
-        if self.check_higher_is_better:
-            return self.check_after > self.check_before
-        return self.check_after < self.check_before
+        return improved(
+            before=self.check_before,
+            after=self.check_after,
+            higher_is_better=self.check_higher_is_better,
+        )
 
 
 class StoryImage(models.Model):
