@@ -38,6 +38,10 @@ fmt: install
 test: lint
 	PLAUDIT_TESTING=1 $(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# The benchmark (DESIGN §10) on its own database: `make bench BENCH_ARGS="--scale 0.1"`.
+bench: install
+	$(PY) -m bench $(BENCH_ARGS)
+
 check-deploy: install
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	  DJANGO_ALLOWED_HOSTS=plaudit.example $(PY) manage.py check --deploy --fail-level WARNING

@@ -1,0 +1,298 @@
+"""The benchmark harness (issue 7): its seed keeps the rules, its measurements request real
+pages, its report says which targets are met, and its database is never the site's."""
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.db.models import Count, F, Q
+from django.test import Client, override_settings
+from django.urls import NoReverseMatch, reverse
+
+from accounts.models import User
+from awards.models import Award, AwardCycle, Decision
+from bench import measure, report, seed
+from bench.__main__ import parse
+from bench.database import bench_database
+from bench.load import _read_stats, fixture
+from nominations.models import Endorsement, Evidence, Nomination, ThankYou
+from stories.models import Comment, Reaction, Story
+from tests.conftest import make_user
+
+SCALE = 0.002  # 120 people, 400 nominations, 200 stories, 2,000 reactions
+
+
+@pytest.fixture
+def seeded(db) -> dict:
+    return seed.seed(scale=SCALE, log=lambda _: None)
+
+
+def test_seed_creates_the_scaled_organisation_within_the_rules(seeded):
+    counts = seeded["counts"]
+    assert not seeded["reused"]
+    assert counts["departments"] == seed.DEPARTMENT_COUNT
+    assert counts["cycles"] == seed.CYCLE_COUNT
+    assert counts["nominations"] == seed.scaled("nominations", SCALE) == 400
+    assert counts["evidence"] == seed.scaled("evidence", SCALE) == 1000
+    assert counts["endorsements"] == seed.scaled("endorsements", SCALE) == 800
+    assert counts["thank_yous"] == seed.scaled("thank_yous", SCALE) == 100
+    assert counts["reactions"] == seed.scaled("reactions", SCALE) == 2000
+    assert counts["comments"] == seed.scaled("comments", SCALE) == 400
+    # 200 stories, plus the award stories of the decided cycles that had a winner.
+    awards = Award.objects.count()
+    assert counts["stories"] == seed.scaled("stories", SCALE) + awards
+
+    # Manager lines: everyone but the chief executive has a manager in their own department
+    # or is a head reporting to the chief.
+    chief = User.objects.get(manager__isnull=True)
+    assert User.objects.exclude(pk=chief.pk).filter(manager__isnull=True).count() == 0
+    assert 1 <= User.objects.filter(groups__name="HR").count() <= seed.HR_PEOPLE
+
+    # Cycles: 22 decided (by the real rules) and announced, one judging, one open.
+    statuses = list(AwardCycle.objects.order_by("month").values_list("status", flat=True))
+    assert statuses == ["announced"] * 22 + ["judging", "open"]
+    assert Decision.objects.filter(announced_at__isnull=False).count() == 22
+    judging = AwardCycle.objects.get(status="judging")
+    assert judging.nominations.count() == seed.scaled("judging_cycle_nominations", SCALE)
+
+    # The rules the services keep: no self-endorsement, approved thank-yous have a cycle.
+    assert not Endorsement.objects.filter(author=F("nomination__nominee")).exists()
+    assert not ThankYou.objects.filter(status="approved", cycle__isnull=True).exists()
+    assert not Evidence.objects.filter(verification="disputed", verification_note="").exists()
+
+    # Story counters are the exact counts of what was inserted for each story.
+    stories = Story.objects.annotate(
+        applause=Count("reactions", filter=Q(reactions__kind="applause"), distinct=True),
+        love=Count("reactions", filter=Q(reactions__kind="customer_love"), distinct=True),
+        learned=Count("reactions", filter=Q(reactions__kind="learned"), distinct=True),
+        visible=Count("comments", filter=Q(comments__status="visible"), distinct=True),
+    )
+    for story in stories:
+        assert story.applause_count == story.applause
+        assert story.customer_love_count == story.love
+        assert story.learned_count == story.learned
+        assert story.comment_count == story.visible
+    assert not Reaction.objects.filter(story__status="draft").exists()
+    assert Comment.objects.filter(status="hidden").exclude(hidden_reason="").count() == (
+        Comment.objects.filter(status="hidden").count()
+    )
+
+
+def test_a_finished_seed_is_reused_and_a_different_scale_is_refused(seeded):
+    again = seed.seed(scale=SCALE, log=lambda _: None)
+    assert again["reused"]
+    assert again["counts"] == seeded["counts"]
+    with pytest.raises(RuntimeError, match="scale"):
+        seed.seed(scale=0.5, log=lambda _: None)
+
+
+def test_seed_refuses_a_database_with_data_but_no_finished_seed(db):
+    make_user()
+    with pytest.raises(RuntimeError, match="--reseed"):
+        seed.seed(scale=SCALE, log=lambda _: None)
+
+
+@override_settings(ROOT_URLCONF="bench.urls")
+def test_every_measured_page_answers_and_is_compared_with_the_floor(seeded):
+    s = measure.subjects()
+    timings = measure.measure_pages(s, warmup=0, reps=2, log=lambda _: None)
+    keys = [t.key for t in timings]
+    assert keys == [
+        "floor",
+        "home",
+        "feed",
+        "feed_page_500",
+        "feed_search",
+        "story",
+        "directory_search",
+        "nomination_form",
+        "scoreboard",
+        "moderation_queue",
+        "api_stories",
+    ]
+    assert timings[0].ratio == 1.0
+    for timing in timings:
+        assert timing.median_ms > 0 and timing.p95_ms >= timing.median_ms
+        assert timing.queries > 0
+        assert timing.ratio == pytest.approx(timing.median_ms / timings[0].median_ms, abs=0.01)
+    # The feed is short at this scale: its last full page stands in for page 500.
+    assert 1 < s.feed_page < measure.FEED_PAGE
+    assert "cursor=" in next(p.url for p in measure.pages(s) if p.key == "feed_page_500")
+
+    scoring = measure.measure_scoring(s, reps=1, log=lambda _: None)
+    assert [t.key for t in scoring] == ["score_cycle", "decide_cycle"]
+    # Deciding was rolled back: the cycle is still being judged, without a decision.
+    s.cycle.refresh_from_db()
+    assert s.cycle.status == "judging"
+    assert not Decision.objects.filter(cycle=s.cycle).exists()
+
+
+@override_settings(ROOT_URLCONF="bench.urls")
+def test_the_load_fixture_holds_working_sessions(seeded):
+    s = measure.subjects()
+    data = fixture(s, users=3)
+    assert len(data["sessions"]) == 3 and len(data["thanks_tokens"]) == 3
+    client = Client()
+    client.cookies["sessionid"] = data["sessions"][0]
+    assert client.get(reverse("bench-floor")).status_code == 200
+    assert data["stories"] and data["cursors"]
+    assert client.get(reverse("stories:feed"), {"cursor": data["cursors"][0]}).status_code == 200
+
+
+@override_settings(ROOT_URLCONF="bench.urls")
+def test_the_floor_needs_a_login(client, db):
+    response = client.get("/bench/floor/")
+    assert response.status_code == 302
+    assert reverse("account_login") in response["Location"]
+    client.force_login(make_user())
+    assert client.get("/bench/floor/").status_code == 200
+    assert client.post("/bench/floor/").status_code == 405
+
+
+def test_the_floor_does_not_exist_on_the_site(client, db):
+    with pytest.raises(NoReverseMatch):
+        reverse("bench-floor")
+    client.force_login(make_user())
+    assert client.get("/bench/floor/").status_code == 404
+
+
+def test_the_bench_database_is_never_the_sites(tmp_path):
+    sqlite = {"ENGINE": "django.db.backends.sqlite3", "NAME": "/x/var/plaudit.sqlite3"}
+    name = bench_database(sqlite, "0.1", tmp_path)["NAME"]
+    assert name == str(tmp_path / "bench-scale-0_1.sqlite3")
+    postgres = {"ENGINE": "django.db.backends.postgresql", "NAME": "plaudit", "HOST": "h"}
+    bench = bench_database(postgres, "1", tmp_path)
+    assert bench["NAME"] == "plaudit_bench_scale_1"
+    assert bench["HOST"] == "h"
+    assert postgres["NAME"] == "plaudit"
+
+
+@pytest.mark.parametrize(
+    "argv", [["--scale", "0"], ["--scale", "2"], ["--reps", "1"], ["--warmup", "-1"]]
+)
+def test_bad_options_are_refused(argv, capsys):
+    with pytest.raises(SystemExit):
+        parse(argv)
+    assert "error" in capsys.readouterr().err
+
+
+def _result(**changes) -> dict:
+    row = {"url": "/", "p95_ms": 12.0, "note": ""}
+    result = {
+        "date": "2026-11-25T18:00:00+00:00",
+        "scale": 1.0,
+        "machine": {
+            "cpu": "CPU",
+            "cores": 2,
+            "memory": "24 GiB",
+            "os": "Linux",
+            "python": "3.13",
+            "django": "6.1",
+        },
+        "database": {"vendor": "sqlite", "name": "SQLite", "version": "3.40"},
+        "counts": {"employees": 10000, "thank_yous": 50000},
+        "cycle_nominations": 10000,
+        "seed": {"reused": False, "seconds": 300.0},
+        "settings": {"reps": 30, "warmup": 5, "scoring_reps": 5},
+        "pages": [
+            row | {"key": "floor", "label": "Floor", "median_ms": 10.0, "ratio": 1.0, "queries": 8},
+            row | {"key": "feed", "label": "Feed", "median_ms": 25.0, "ratio": 2.5, "queries": 15},
+            row | {"key": "story", "label": "Story", "median_ms": 45.0, "ratio": 4.5, "queries": 9},
+        ],
+        "scoring": [
+            row
+            | {
+                "key": "score_cycle",
+                "label": "Score",
+                "median_ms": 400.0,
+                "ratio": None,
+                "queries": 7,
+            }
+        ],
+        "load": {
+            "users": 8,
+            "workers": 3,
+            "seconds": 30,
+            "runs": {
+                "floor": [
+                    {
+                        "name": "floor",
+                        "rps": 99.0,
+                        "median_ms": 70.0,
+                        "p95_ms": 120.0,
+                        "failures": 0,
+                    }
+                ]
+            },
+        },
+    }
+    return result | changes
+
+
+def test_the_markdown_says_which_targets_are_met():
+    text = report.markdown(_result())
+    assert "| Feed | 25.0 | 12.0 | 2.50 | 15 | ≤ 3× floor: met |" in text
+    assert "| Story | 45.0 | 12.0 | 4.50 | 9 | ≤ 3× floor: MISSED |" in text
+    assert "| Score | 400.0 | 12.0 | | 7 | < 1 s: met |" in text
+    assert "SQLite 3.40 · scale 1" in text
+    assert "10,000 employees, 50,000 thank-yous" in text
+    assert "3 sync workers" in text and "| floor | floor | 99.0 |" in text
+    assert "no run at another scale" in text
+
+
+def test_the_markdown_compares_query_counts_with_the_other_scale():
+    smaller = _result(scale=0.1, date="2026-11-25T17:00:00+00:00")
+    assert "the same at both scales: met" in report.markdown(_result(), previous=smaller)
+    smaller["pages"][1] = smaller["pages"][1] | {"queries": 14}
+    assert "MISSED: Feed (14 → 15)" in report.markdown(_result(), previous=smaller)
+
+
+def test_results_are_written_as_json_and_appended_to_the_docs(tmp_path):
+    result = _result()
+    path = report.write_json(result, tmp_path)
+    assert json.loads(path.read_text()) == result
+    other = _result(scale=0.1, date="2026-11-25T17:00:00+00:00")
+    report.write_json(other, tmp_path)
+    assert report.other_scale(result, tmp_path)["scale"] == 0.1
+
+    docs = tmp_path / "benchmarks.md"
+    report.append("## first\n", docs)
+    report.append("## second\n", docs)
+    text = docs.read_text()
+    assert text.startswith("# Benchmarks") and text.count("# Benchmarks") == 1
+    assert text.index("## first") < text.index("## second")
+
+
+def test_locust_statistics_are_read(tmp_path):
+    (tmp_path / "mix_stats.csv").write_text(
+        "Type,Name,Request Count,Failure Count,Median Response Time,Requests/s,50%,95%\n"
+        "GET,story,120,0,40,12.5,40,95\n"
+        ",Aggregated,300,2,50,30.04,50,N/A\n"
+    )
+    rows = _read_stats(tmp_path / "mix")
+    assert rows[0] == {
+        "name": "story",
+        "requests": 120,
+        "failures": 0,
+        "rps": 12.5,
+        "median_ms": 40.0,
+        "p95_ms": 95.0,
+    }
+    assert rows[1]["name"] == "all requests" and rows[1]["p95_ms"] is None
+
+
+def test_percentile_is_the_nearest_rank():
+    samples = [float(n) for n in range(1, 101)]
+    assert measure.percentile(samples, 95) == 95.0
+    assert measure.percentile([3.0, 1.0], 95) == 3.0
+    assert Decimal(str(measure.percentile([5.0], 50))) == Decimal("5.0")
+
+
+def test_nomination_pairs_are_unique_per_cycle(seeded):
+    duplicated = (
+        Nomination.objects.filter(nominator__isnull=False)
+        .values("cycle", "nominator", "nominee")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+    )
+    assert not duplicated.exists()
