@@ -4,10 +4,12 @@ Nothing here decides a rule: reaction counts come from the story's counters, whe
 is an improvement from Story.shows_improvement.
 """
 
+import functools
 import html
 from decimal import Decimal
 
 from django import template
+from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
@@ -17,6 +19,7 @@ from stories.models import Reaction, Story
 register = template.Library()
 
 EXCERPT_CHARS = 220
+KIND_SLOT = "reaction-kind"  # stands for the kind in a reversed reaction URL
 REACTIONS = (
     (Reaction.Kind.APPLAUSE, "applause_count"),
     (Reaction.Kind.CUSTOMER_LOVE, "customer_love_count"),
@@ -33,14 +36,19 @@ CHART_ROW = 40
 @register.filter
 def reaction_buttons(story: Story) -> list[dict]:
     """The three reactions of a story: kind, label, count (from the counters) and whether the
-    reader gave it (`story.my_reactions`, a set of kinds the view attaches)."""
+    reader gave it (`story.my_reactions`, a set of kinds the view attaches), with the URL that
+    toggles it."""
     mine = getattr(story, "my_reactions", set())
+    # One reverse per story, not one per button and attribute: URL reversing was the largest
+    # cost of a feed page's reaction buttons (docs/benchmarks.md).
+    url = reverse("stories:react", args=[story.pk, KIND_SLOT])
     return [
         {
             "kind": kind.value,
             "label": kind.label,
             "count": getattr(story, counter),
             "pressed": kind.value in mine,
+            "url": url.replace(KIND_SLOT, kind.value),
         }
         for kind, counter in REACTIONS
     ]
@@ -58,10 +66,14 @@ def metric(value: Decimal | None) -> str:
 @register.filter
 def excerpt(story: Story) -> str:
     """A short plain-text taste of the story for its card (markdown rendered, then stripped)."""
-    if story.body:
-        text = html.unescape(strip_tags(render_markdown(story.body)))
-    else:
-        text = story.plan or story.heard or story.quote or ""
+    return _excerpt(story.body, story.plan or story.heard or story.quote or "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _excerpt(body: str, fallback: str) -> str:
+    # Memoised on the texts themselves, so an edited story is never served a stale excerpt:
+    # rendering markdown was an eighth of a feed page's time (docs/benchmarks.md).
+    text = html.unescape(strip_tags(render_markdown(body))) if body else fallback
     return Truncator(" ".join(text.split())).chars(EXCERPT_CHARS)
 
 

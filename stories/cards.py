@@ -1,0 +1,46 @@
+"""Rendered story cards are cached (templates/stories/card.html, `{% cache %}`): a feed page
+of twenty cards otherwise spends most of its time in the template engine.
+
+A card's key holds everything of the story it shows (its id, `updated_at`, which every edit
+moves, its counters, and the variant), plus a site-wide version for what it shows from
+elsewhere: people's names and photos, department and tag names, story photos. Any change to
+those replaces the version (signals in stories/apps.py), so no card is ever served stale.
+The reader's own state (their reactions, the CSRF token) stays outside the cached part.
+"""
+
+import time
+
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+VERSION_KEY = "stories:card-version"
+CARD_SECONDS = 24 * 3600
+# User fields a card shows (name, initials, photo, profile link, department).
+PERSON_FIELDS = {"full_name", "preferred_name", "avatar", "avatar_thumbnail", "department"}
+
+
+def version() -> str:
+    value = cache.get(VERSION_KEY)
+    if value is None:
+        # A fresh value, never an old one: a version lost from the cache must not revive
+        # cards cached under it before a change.
+        value = str(time.time_ns())
+        if not cache.add(VERSION_KEY, value, None):
+            value = cache.get(VERSION_KEY, value)
+    return value
+
+
+def bump(**kwargs) -> None:
+    """Signal receiver: something every card may show has changed."""
+    update_fields = kwargs.get("update_fields")
+    sender = kwargs.get("sender")
+    is_user = sender is not None and sender._meta.model_name == "user"
+    if is_user and update_fields is not None and not (set(update_fields) & PERSON_FIELDS):
+        return  # e.g. last_login at each login: nothing a card shows
+    cache.set(VERSION_KEY, str(time.time_ns()), None)
+
+
+def context(request: HttpRequest) -> dict:
+    """Context processor: the version, read only by a template that renders a card."""
+    return {"story_card_version": SimpleLazyObject(version), "story_card_seconds": CARD_SECONDS}
