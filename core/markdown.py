@@ -11,6 +11,7 @@ rule lets something through. Decisions:
 - Table alignment becomes a class (no style attributes survive).
 """
 
+import functools
 from urllib.parse import unquote
 
 import nh3
@@ -79,7 +80,14 @@ _md.core.ruler.push("plaudit_adjust", _adjust_tokens)
 
 def render(text: str) -> SafeString:
     """Markdown → sanitised HTML, safe to put in a template as is."""
-    return mark_safe(sanitise(_md.render(text or "")))  # noqa: S308 — sanitised just now
+    return _render(text or "", settings.MEDIA_URL)
+
+
+@functools.lru_cache(maxsize=2048)
+def _render(text: str, media_url: str) -> SafeString:
+    # Memoised per process on the text itself (and MEDIA_URL, which the sanitiser reads), so
+    # an edit is never served stale: a story page renders its body and up to 50 comments.
+    return mark_safe(sanitise(_md.render(text)))  # noqa: S308 — sanitised just now
 
 
 def sanitise(html: str) -> str:

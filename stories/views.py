@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,7 +32,9 @@ FEED = "stories/feed.html"
 DETAIL = "stories/detail.html"
 COMMENTS = "stories/_comments.html"
 REACTIONS = "stories/_reactions.html"
+EARLIER_TARGET = "comments-earlier"  # the id the "Show earlier comments" link swaps
 MAX_QUERY = 200
+COMMENTS_PAGE = 50  # a story page shows its newest comments; older ones are a link away
 TAG_CHOICES = 200
 SLUG = re.compile(r"[-\w]{1,40}", re.ASCII)
 
@@ -240,19 +242,72 @@ def _decorate(
     return comment
 
 
+@dataclass(frozen=True)
+class CommentPage:
+    """Part of a conversation, oldest first: at most COMMENTS_PAGE comments, how many visible
+    ones come before them (for the "Show earlier comments" link), and whether it is an older
+    page rather than the newest one."""
+
+    comments: list[Comment]
+    earlier: int
+    older: bool = False
+
+    @property
+    def earlier_shown(self) -> int:
+        return min(self.earlier, COMMENTS_PAGE)
+
+    @property
+    def before(self) -> int | None:
+        return self.comments[0].pk if self.earlier and self.comments else None
+
+
+def _earlier_than(created_at, pk: int) -> Q:
+    return Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk)
+
+
+def _comment_page(
+    user: User, story: Story, *, before: int | None = None, through: int | None = None
+) -> CommentPage:
+    """Keyset paging on (created_at, id), the comments' own order, so that a story's page costs
+    the same queries and time with 5 comments or 5,000: the newest page, the page just older
+    than comment `before` (the "earlier" link), or the page ending with comment `through` (a
+    form shown again with its errors). An id that is not one of this story's comments gives
+    the newest page."""
+    comments = access.visible_comments(user, story)
+    window, older = comments, False
+    anchor = before or through
+    if anchor:
+        # Any status: the oldest comment on screen may have been deleted since the page loaded.
+        # Only its time is used, as a boundary; it is never shown.
+        created = story.comments.filter(pk=anchor).values_list("created_at", flat=True).first()
+        if created is not None:
+            rule = _earlier_than(created, anchor)
+            window = comments.filter(rule | Q(pk=anchor) if through else rule)
+            older = True
+    shown = list(window.order_by("-created_at", "-id")[:COMMENTS_PAGE])
+    shown.reverse()
+    # Always one count, even when it is obviously 0: the page's queries stay the same.
+    earlier = comments.filter(_earlier_than(shown[0].created_at, shown[0].pk)) if shown else window
+    return CommentPage(comments=shown, earlier=earlier.count(), older=older)
+
+
 def _detail_context(
     request: AuthedRequest,
     story: Story,
     *,
+    before: int | None = None,
     comment_form: CommentForm | None = None,
     edit: tuple[int, CommentForm] | None = None,
     hide: tuple[int, HideCommentForm] | None = None,
 ) -> dict:
     user = request.user
     _attach_my_reactions(user, [story])
+    page = _comment_page(user, story, before=before)
+    focus = edit[0] if edit else hide[0] if hide else None
+    if focus and all(comment.pk != focus for comment in page.comments):
+        page = _comment_page(user, story, through=focus)  # an older comment's form, in place
     now = timezone.now()
-    comments = list(access.visible_comments(user, story))
-    for comment in comments:
+    for comment in page.comments:
         _decorate(
             comment,
             user,
@@ -264,7 +319,8 @@ def _detail_context(
         "story": story,
         "can_edit": access.can_edit(user, story),
         "reactable": access.can_react(user, story),
-        "comments": comments,
+        "comments": page.comments,
+        "comment_page": page,
         "comment_form": comment_form or CommentForm(),
         "share_url": request.build_absolute_uri(story.get_absolute_url()),
     }
@@ -273,8 +329,20 @@ def _detail_context(
 @login_required
 @require_GET
 def detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The story and its newest comments; `?before=<comment id>` shows the ones before it,
+    which the "Show earlier comments" link asks for (htmx prepends them in place)."""
+    before = _positive_int(request.GET.get("before"))
+    if before and request.htmx and request.htmx.target == EARLIER_TARGET:
+        story = _visible_story(request, pk)
+        page = _comment_page(request.user, story, before=before)
+        if page.older:
+            now = timezone.now()
+            for comment in page.comments:
+                _decorate(comment, request.user, now=now)
+            context = {"story": story, "comment_page": page}
+            return render(request, COMMENTS + "#earlier_added", context)
     story = _story_for_page(request, pk)
-    return render(request, DETAIL, _detail_context(request, story))
+    return render(request, DETAIL, _detail_context(request, story, before=before))
 
 
 def _detail_again(request: AuthedRequest, story: Story, **forms_: object) -> HttpResponse:
