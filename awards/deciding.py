@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import HR_GROUP, User
-from awards import scoring, tasks
+from awards import scoreboard_cache, scoring, tasks
 from awards.models import Award, AwardCycle, Decision
 from core import audit, notify
 from core.api import ConflictError
@@ -200,6 +200,7 @@ def _write_awards(cycle: AwardCycle, ranking: list[Ranked]) -> list[Award]:
     winners = ranking[: cycle.winner_count]
     people = User.objects.in_bulk([row.candidate_id for row in winners])
     cited = citations(cycle, [people[row.candidate_id] for row in winners])
+    scoreboard_cache.bump_all()  # winners cool down in the next cycles; bulk_create is silent
     return Award.objects.bulk_create(
         Award(
             cycle=cycle,

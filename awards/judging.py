@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts.models import User
-from awards import access
+from awards import access, scoreboard_cache
 from awards.models import Award, AwardCycle, Criterion, JudgeAssignment, PanelScore
 from awards.services import add_months
 from core import audit
@@ -80,6 +80,7 @@ def assign_judges(*, cycle: AwardCycle, judges: list[User], by: User) -> list[Ju
     if removed:
         cycle.judges.filter(judge_id__in=removed).delete()
         removed_scores, _ = PanelScore.objects.filter(cycle=cycle, judge_id__in=removed).delete()
+        scoreboard_cache.bump(cycle.pk)
     JudgeAssignment.objects.bulk_create(JudgeAssignment(cycle=cycle, judge_id=pk) for pk in added)
     audit.record(
         "cycle.judges_assigned",

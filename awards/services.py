@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Department, User
+from awards import scoreboard_cache
 from awards.models import AwardCycle, Criterion
 from core import audit
 from core.api import ConflictError
@@ -191,6 +192,7 @@ def replace_rubric(*, cycle: AwardCycle, criteria: list[dict], by: User | None) 
     created = Criterion.objects.bulk_create(
         Criterion(cycle=cycle, **_normalise(item, i)) for i, item in enumerate(criteria)
     )
+    scoreboard_cache.bump(cycle.pk)  # bulk_create sends no signal
     audit.record(
         "cycle.rubric_changed",
         actor=by,

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from awards import scoring
+from awards import scoreboard_cache, scoring
 from awards.models import AwardCycle
 from core import audit, notify
 from core.api import ConflictError
@@ -326,6 +326,7 @@ def delete_evidence(*, evidence: Evidence, by: User) -> None:
     if not access.can_add_evidence(by, nomination):
         raise PermissionDenied("Only the nominator can remove evidence.")
     evidence.delete()
+    scoreboard_cache.bump(nomination.cycle_id)
 
 
 @transaction.atomic
@@ -392,5 +393,6 @@ def withdraw_endorsement(*, nomination: Nomination, by: User) -> None:
     if nomination.cycle.status != AwardCycle.Status.OPEN:
         raise ConflictError("The cycle is closed: endorsements can no longer be withdrawn.")
     deleted, _ = Endorsement.objects.filter(nomination=nomination, author=by).delete()
+    scoreboard_cache.bump(nomination.cycle_id)
     if not deleted:
         raise ConflictError("You have not endorsed this nomination.")
