@@ -13,12 +13,24 @@ decimals, and the ranking compares composites as shown.
 """
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, Sum, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Lower
 
 from accounts.models import User
@@ -91,6 +103,9 @@ def _round(value: Decimal, places: Decimal) -> Decimal:
     return value.quantize(places, rounding=ROUND_HALF_UP)
 
 
+# Pure functions of a few distinct values (inputs are counts and half points): memoised, they
+# are a third of the time it takes to score a 10,000-nomination cycle (docs/benchmarks.md).
+@functools.lru_cache(maxsize=4096)
 def saturating_subscore(x: Decimal, half_point: Decimal) -> Decimal:
     """x / (x + half_point), 4 decimals: 0 at 0, ½ at the half point, approaching 1 — every
     extra unit is worth less than the one before (diminishing returns)."""
@@ -101,6 +116,7 @@ def saturating_subscore(x: Decimal, half_point: Decimal) -> Decimal:
     return _round(Decimal(x) / (Decimal(x) + Decimal(half_point)), SUBSCORE_PLACES)
 
 
+@functools.lru_cache(maxsize=1024)
 def panel_subscore(mean: Decimal | None) -> Decimal:
     """(mean − 1) / 4 on the judges' 1–5 scale, 4 decimals; 0 when nobody scored."""
     if mean is None:
@@ -140,17 +156,38 @@ def peer_support(
     return total + HALF * len(endorsers)
 
 
+def _input(criterion: CriterionSpec, inputs: Inputs):
+    """The candidate's raw input for this criterion (a panel mean may be None)."""
+    if criterion.kind == Kind.PANEL:
+        return inputs.panel.get(criterion.id)
+    if criterion.kind == Kind.CUSTOMER_EVIDENCE:
+        return inputs.evidence
+    if criterion.kind == Kind.CUSTOMER_THANKS:
+        return inputs.thanks
+    if criterion.kind == Kind.PEER_SUPPORT:
+        return inputs.peer
+    raise KeyError(criterion.kind)
+
+
+def _memo_line(memo: dict, criterion: CriterionSpec, inputs: Inputs) -> Line:
+    """A Line depends only on the criterion and the input, and most candidates share inputs
+    (no thank-you, one nomination…): each distinct pair is computed once per scoring."""
+    raw = _input(criterion, inputs)
+    # str(): Decimal("2") and Decimal("2.0") are equal but shown differently.
+    key = (criterion.id, None if raw is None else str(raw))
+    line = memo.get(key)
+    if line is None:
+        line = memo[key] = _line(criterion, inputs)
+    return line
+
+
 def _line(criterion: CriterionSpec, inputs: Inputs) -> Line:
     value: Decimal | None
     if criterion.kind == Kind.PANEL:
         value = inputs.panel.get(criterion.id)
         subscore = panel_subscore(value)
     else:
-        value = {
-            Kind.CUSTOMER_EVIDENCE: Decimal(inputs.evidence),
-            Kind.CUSTOMER_THANKS: Decimal(inputs.thanks),
-            Kind.PEER_SUPPORT: Decimal(inputs.peer),
-        }[criterion.kind]
+        value = Decimal(_input(criterion, inputs))
         subscore = saturating_subscore(value, criterion.half_point)
     return Line(
         criterion_id=criterion.id,
@@ -186,11 +223,12 @@ def score(criteria: Sequence[CriterionSpec], inputs: Iterable[Inputs]) -> list[S
     criteria = list(criteria)
     unranked = []
     seen: set[int] = set()
+    memo: dict[tuple, Line] = {}
     for row in inputs:
         if row.candidate_id in seen:
             raise ValueError(f"Candidate {row.candidate_id} appears twice.")
         seen.add(row.candidate_id)
-        lines = tuple(_line(criterion, row) for criterion in criteria)
+        lines = tuple(_memo_line(memo, criterion, row) for criterion in criteria)
         evidence = [line.subscore for line in lines if line.kind == Kind.CUSTOMER_EVIDENCE]
         unranked.append(
             Standing(
