@@ -55,6 +55,14 @@ def reaction_buttons(story: Story) -> list[dict]:
 
 
 @register.filter
+def reaction_state(story: Story) -> str:
+    """Everything the reaction buttons show, as a cache key part: counts and pressed kinds."""
+    mine = getattr(story, "my_reactions", set())
+    counts = "-".join(str(getattr(story, counter)) for _, counter in REACTIONS)
+    return f"{counts}:{','.join(sorted(mine))}"
+
+
+@register.filter
 def metric(value: Decimal | None) -> str:
     """A measurement without trailing zeros: 20.0000 → 20, 4.5000 → 4.5."""
     if value is None:
