@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -60,10 +62,74 @@ def _directory_page(request: AuthedRequest, *, include_inactive: bool = False):
     return form, q, page
 
 
+@dataclass(frozen=True)
+class DirectoryPage:
+    """One page of the people directory, read with a single query whatever the size of the
+    company: the page's people plus one more, which only says whether a next page exists.
+    There is no COUNT: with a search it scans every person again (as costly as the page
+    itself), so the total is known only on the last page, where it is exact."""
+
+    number: int
+    object_list: list[User]
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * DIRECTORY_PAGE_SIZE + 1
+
+    @property
+    def end_index(self) -> int:
+        return self.start_index + len(self.object_list) - 1
+
+    @property
+    def total(self) -> int | None:
+        """How many people there are in all, when this page shows the last of them."""
+        if self.has_next or (self.has_previous and not self.object_list):
+            return None
+        return self.end_index
+
+
+def _page_number(value: str | None) -> int:
+    # Junk, zero or an absurd number is the first page, never an error (nor an OFFSET that
+    # overflows the database's integers).
+    if value and value.isascii() and value.isdigit() and len(value) <= 5:
+        return max(1, int(value))
+    return 1
+
+
+def _directory_people(request: AuthedRequest) -> tuple[DirectorySearchForm, str, DirectoryPage]:
+    form = DirectorySearchForm(request.GET or None)
+    q = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    people = User.objects.for_directory()
+    if q:
+        people = people.search(q)
+    number = _page_number(request.GET.get("page"))
+    start = (number - 1) * DIRECTORY_PAGE_SIZE
+    found = list(people[start : start + DIRECTORY_PAGE_SIZE + 1])
+    page = DirectoryPage(
+        number=number,
+        object_list=found[:DIRECTORY_PAGE_SIZE],
+        has_next=len(found) > DIRECTORY_PAGE_SIZE,
+    )
+    return form, q, page
+
+
 @login_required
 @require_http_methods(["GET"])
 def directory(request: AuthedRequest) -> HttpResponse:
-    form, q, page = _directory_page(request)
+    form, q, page = _directory_people(request)
     template = "accounts/directory.html"
     if request.htmx and request.htmx.target == "directory-results":
         template += "#results"
