@@ -5,9 +5,10 @@ Reaction and comment counts are denormalised onto the story and kept exact by th
 """
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection, models
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 
 from awards.models import AwardCycle
@@ -28,11 +29,10 @@ class Tag(models.Model):
         return self.name
 
 
-def search_vector() -> SearchVector:
-    # Must stay the same expression as the GIN index in migration 0001 for the index to be used.
-    return SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
-        "body", weight="B", config=SEARCH_CONFIG
-    )
+def search_document() -> RawSQL:
+    """The story's full-text document (title weighted A, body B): a column PostgreSQL
+    generates and indexes (migration 0003), so neither matching nor ranking recomputes it."""
+    return RawSQL('"stories_story"."search_document"', (), output_field=SearchVectorField())
 
 
 class StoryQuerySet(models.QuerySet):
@@ -84,9 +84,9 @@ class StoryQuerySet(models.QuerySet):
         if connection.vendor != "postgresql":
             return self.filter(Q(title__icontains=q) | Q(body__icontains=q))
         query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
-        vector = search_vector()
+        document = search_document()
         return (
-            self.annotate(search=vector, search_rank=SearchRank(vector, query))
+            self.annotate(search=document, search_rank=SearchRank(document, query))
             .filter(search=query)
             .order_by("-search_rank", "-published_at", "-id")
         )

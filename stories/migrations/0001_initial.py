@@ -5,8 +5,8 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-# Full-text search index (PostgreSQL only): the same expression as stories.models.search_vector(),
-# so that the planner can use it. SQLite searches with a plain contains and gets no index.
+# Full-text search index (PostgreSQL only; 0003 replaces it with an index on a stored column).
+# SQLite searches with a plain contains and gets no index.
 SEARCH_INDEX_SQL = (
     "CREATE INDEX story_search ON stories_story USING gin (("
     "setweight(to_tsvector('english'::regconfig, COALESCE(title, '')), 'A') || "
