@@ -75,7 +75,9 @@ def _card(
     """One card, fresh from the database, with what just happened to it or what went wrong."""
     thank_you = get_object_or_404(ThankYou.objects.for_queue(), pk=pk)
     if thank_you.is_waiting:
-        thank_you.form = form if form is not None and form.errors else ModerateForm(thank_you_id=pk)
+        # A failed assignment (an AssignForm) still leaves the card its own moderation form.
+        failed = isinstance(form, ModerateForm) and form.errors
+        thank_you.form = form if failed else ModerateForm(thank_you_id=pk)
     context = {"thank_you": thank_you, "result": result, "errors": _errors_of(form)}
     return render(request, QUEUE + "#card", context | _card_context(request))
 
@@ -107,9 +109,11 @@ def queue(request: AuthedRequest) -> HttpResponse:
         status = Status.CONFIRMED
     mine = access.moderation_queue(user)
     counts = mine.aggregate(**{s: Count("pk", filter=Q(status=s)) for s in Status.values})
-    page = Paginator(mine.for_queue().filter(status=status), QUEUE_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    paginator = Paginator(mine.for_queue().filter(status=status), QUEUE_PAGE_SIZE)
+    # The tab's count is the paginator's: counting the tab again cost a query over every
+    # thank-you in it (docs/benchmarks.md).
+    paginator.count = counts[status]
+    page = paginator.get_page(request.GET.get("page"))
     for thank_you in page:
         if thank_you.is_waiting:
             thank_you.form = ModerateForm(thank_you_id=thank_you.pk)
