@@ -9,10 +9,15 @@ The reader's own state (their reactions, the CSRF token) stays outside the cache
 """
 
 import time
+from collections.abc import Sequence
 
 from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
+
+from stories.models import CARD_PREFETCH, Story
 
 VERSION_KEY = "stories:card-version"
 CARD_SECONDS = 24 * 3600
@@ -44,3 +49,24 @@ def bump(**kwargs) -> None:
 def context(request: HttpRequest) -> dict:
     """Context processor: the version, read only by a template that renders a card."""
     return {"story_card_version": SimpleLazyObject(version), "story_card_seconds": CARD_SECONDS}
+
+
+def card_key(story: Story) -> str:
+    """What of the story its cached card depends on, plus the site-wide version: the card's
+    `{% cache %}` varies on this, and on the variant (compact, heading)."""
+    counts = (story.applause_count, story.customer_love_count, story.learned_count)
+    return f"{story.pk}:{story.updated_at.isoformat()}:{counts}:{story.comment_count}:{version()}"
+
+
+def prefetch_uncached(stories: Sequence[Story]) -> None:
+    """Prefetch what a full card shows (featured colleagues, tags, photos) for the stories whose
+    card is not cached; a cached card needs none of it. Keys as card.html makes them for the
+    full variant (no `compact`, no `heading`)."""
+    keys = {
+        story.pk: make_template_fragment_key("story-card", [card_key(story), "", ""])
+        for story in stories
+    }
+    found = cache.get_many(list(keys.values()))
+    missing = [story for story in stories if keys[story.pk] not in found]
+    if missing:
+        prefetch_related_objects(missing, *CARD_PREFETCH)

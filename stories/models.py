@@ -42,15 +42,13 @@ class StoryQuerySet(models.QuerySet):
     def for_feed(self) -> "StoryQuerySet":
         """Published stories, newest first, with everything a card shows in a fixed number of
         queries (one, plus one per prefetched relation)."""
+        return self.for_cards().prefetch_related(*CARD_PREFETCH)
+
+    def for_cards(self) -> "StoryQuerySet":
+        """for_feed() without the prefetches, for pages that render cached cards: the page
+        fetches only what the cards it renders afresh need (stories/cards.py)."""
         return (
-            self.published()
-            .select_related("author", "department")
-            .prefetch_related(
-                "featured",
-                "tags",
-                models.Prefetch("images", queryset=StoryImage.objects.order_by("position", "id")),
-            )
-            .order_by("-published_at", "-id")
+            self.published().select_related("author", "department").order_by("-published_at", "-id")
         )
 
     def filtered(
@@ -244,6 +242,14 @@ class StoryImage(models.Model):
 
     def __str__(self) -> str:
         return self.alt_text or f"Photo {self.position + 1} of story {self.story_id}"
+
+
+# What a story card shows beyond the story, its author and its department.
+CARD_PREFETCH = (
+    "featured",
+    "tags",
+    models.Prefetch("images", queryset=StoryImage.objects.order_by("position", "id")),
+)
 
 
 class Reaction(models.Model):

@@ -24,7 +24,7 @@ from accounts.models import Department, User
 from core.api import ConflictError
 from core.forms import apply_service_errors
 from core.http import AuthedRequest
-from stories import access, services
+from stories import access, cards, services
 from stories.feed import page as feed_page
 from stories.models import Comment, Reaction, Story, StoryImage, Tag
 
@@ -119,7 +119,7 @@ class FeedFilters:
 def _feed_stories(request: AuthedRequest, filters: FeedFilters):
     return (
         access.visible_stories(request.user)
-        .for_feed()
+        .for_cards()
         .select_related("award_cycle")
         .filtered(
             kind=filters.kind,
@@ -191,6 +191,7 @@ def feed(request: AuthedRequest) -> HttpResponse:
         context |= _filter_choices(filters)
         context |= {"stories": [], "bad_cursor": " ".join(error.messages)}
         return render(request, FEED, context, status=400)
+    cards.prefetch_uncached(stories)
     _attach_my_reactions(request.user, stories)
     context |= {"stories": stories, "next_url": filters.url(cursor=cursor) if cursor else ""}
     if request.htmx and not request.htmx.history_restore_request:

@@ -14,6 +14,7 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
 from core.markdown import render as render_markdown
+from stories import cards
 from stories.models import Reaction, Story
 
 register = template.Library()
@@ -52,6 +53,12 @@ def reaction_buttons(story: Story) -> list[dict]:
         }
         for kind, counter in REACTIONS
     ]
+
+
+@register.filter
+def card_key(story: Story) -> str:
+    """The part of a cached card's key that comes from the story (stories/cards.py)."""
+    return cards.card_key(story)
 
 
 @register.filter

@@ -113,3 +113,23 @@ def test_the_excerpt_follows_the_text():
     assert excerpt(story) == "Other words"
     story.body, story.heard = "", "What we heard"
     assert excerpt(story) == "What we heard"
+
+
+def test_cached_cards_need_no_prefetch_and_still_show_everything(client, reader, author):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    feed(client)  # the first request of a session writes to it
+    colleague = make_user(full_name="Fay Featured")
+    for n in range(3):
+        story = make_story(author, title=f"Story {n}", tags=["refunds"], featured=[colleague])
+        services.add_image(story=story, by=author, upload=png(), alt_text=f"Photo {n}")
+    with CaptureQueriesContext(connection) as cold:
+        first = feed(client)
+    with CaptureQueriesContext(connection) as warm:
+        second = feed(client)
+    # Featured colleagues, tags and photos: three prefetches, only for cards rendered afresh.
+    assert len(warm) == len(cold) - 3
+    for page in (first, second):
+        assert page.count("Fay Featured") == 3 and page.count("#refunds") == 3
+        assert "Photo 2" in page
