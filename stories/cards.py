@@ -9,7 +9,7 @@ The reader's own state (their reactions, the CSRF token) stays outside the cache
 """
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
@@ -70,3 +70,14 @@ def prefetch_uncached(stories: Sequence[Story]) -> None:
     missing = [story for story in stories if keys[story.pk] not in found]
     if missing:
         prefetch_related_objects(missing, *CARD_PREFETCH)
+
+
+def filter_options(load: Callable[[], tuple[list, list]]) -> tuple[list, list]:
+    """The feed filter's departments and tags, cached under the site-wide version: saving or
+    deleting a department or tag replaces it (the same signals as the cards)."""
+    key = f"stories:filter-options:{version()}"
+    found = cache.get(key)
+    if found is None:
+        found = load()
+        cache.set(key, found, CARD_SECONDS)
+    return found

@@ -147,8 +147,12 @@ def _attach_my_reactions(user: User, stories: list[Story]) -> None:
 def _filter_choices(filters: FeedFilters) -> dict:
     """The filter form's options and the current filters as removable chips (a fixed number
     of queries: departments, tags, and the chosen tag and person when there are any)."""
-    departments = list(Department.objects.order_by("name"))
-    tags = list(Tag.objects.order_by("name")[:TAG_CHOICES])
+    departments, tags = cards.filter_options(
+        lambda: (
+            list(Department.objects.order_by("name")),
+            list(Tag.objects.order_by("name")[:TAG_CHOICES]),
+        )
+    )
     chosen_tag = None
     if filters.tag:
         chosen_tag = Tag.objects.filter(slug=filters.tag).first()
