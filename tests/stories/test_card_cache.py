@@ -143,3 +143,16 @@ def test_the_filter_lists_new_departments_and_tags(client, reader, author):
     page = feed(client)
     assert "Warranty desk</option>" in page
     assert ">claims</option>" in page
+
+
+def test_a_cached_comment_shows_its_edit_and_its_authors_new_name(client, reader, author):
+    story = make_story(author)
+    comment = services.add_comment(story=story, author=reader, body="First words")
+    url = reverse("stories:detail", args=[story.pk])
+    assert "First words" in client.get(url).content.decode()
+    services.edit_comment(comment=comment, by=reader, body="Better words")
+    reader.full_name = "Rita Renamed"
+    reader.save()
+    page = client.get(url).content.decode()
+    assert "Better words" in page and "First words" not in page
+    assert "Rita Renamed" in page and " · edited" in page
