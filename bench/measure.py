@@ -1,6 +1,7 @@
 """In-process measurements: each page is requested through Django's test client (the whole
-middleware stack, templates and database, without a network), with warm-up and repetitions;
-server time is the wall time of the request, queries are counted on one further request.
+middleware stack, templates and database, without a network), with warm-up and repetitions
+taken in rounds over all pages; server time is the wall time of the request, queries are
+counted on one further request.
 
 Scoring and deciding a cycle are timed the same way; deciding runs in a transaction that is
 rolled back, so the cycle stays in judging for the next repetition and the next run.
@@ -153,36 +154,50 @@ def _profile(call: Callable[[], object], *, reps: int, path: Path) -> None:
 def measure_pages(
     s: Subjects, *, warmup: int, reps: int, profile_dir: Path | None = None, log=print
 ) -> list[Timing]:
+    """Every page `warmup` times, then `reps` rounds of one timed request to each page in turn,
+    so that the floor and the pages share the same moments of the machine: a slow second
+    (another process, the host) lands on all of them instead of on one page's figures."""
     clients = {}
     for role in ("employee", "manager", "hr"):
         client = Client()
         client.force_login(getattr(s, role))
         clients[role] = client
-    results = []
-    for page in pages(s):
+    measured = pages(s)
+
+    def getter(page: Page) -> Callable[[], object]:
         client = clients[page.who]
 
-        def get(page=page, client=client):
+        def get():
             response = client.get(page.url)
             if response.status_code != 200:
                 raise RuntimeError(f"{page.label}: {page.url} answered {response.status_code}")
             return response
 
-        samples = _time(get, warmup=warmup, reps=reps)
+        return get
+
+    calls = [getter(page) for page in measured]
+    for call in calls:
+        _time(call, warmup=warmup, reps=0)
+    samples: list[list[float]] = [[] for _ in measured]
+    for _ in range(reps):
+        for call, page_samples in zip(calls, samples, strict=True):
+            page_samples.extend(_time(call, warmup=0, reps=1))
+    results = []
+    for page, call, page_samples in zip(measured, calls, samples, strict=True):
         with CaptureQueriesContext(connection) as queries:
-            get()
+            call()
         timing = Timing(
             key=page.key,
             label=page.label,
             url=page.url.split("?cursor=")[0] + ("?cursor=…" if "?cursor=" in page.url else ""),
-            median_ms=round(statistics.median(samples), 2),
-            p95_ms=round(percentile(samples, 95), 2),
+            median_ms=round(statistics.median(page_samples), 2),
+            p95_ms=round(percentile(page_samples, 95), 2),
             queries=len(queries),
         )
         log(f"  {timing.label}: {timing.median_ms} ms median, {timing.queries} queries")
         results.append(timing)
         if profile_dir is not None:
-            _profile(get, reps=reps, path=profile_dir / f"{page.key}.txt")
+            _profile(call, reps=reps, path=profile_dir / f"{page.key}.txt")
     floor = results[0].median_ms
     for timing in results:
         timing.ratio = round(timing.median_ms / floor, 2) if floor else None

@@ -55,6 +55,14 @@ def database() -> dict:
     return {"vendor": connection.vendor, "name": name, "version": version}
 
 
+def cache_backend() -> str:
+    from django.conf import settings
+
+    backend = settings.CACHES["default"]["BACKEND"]
+    names = {"RedisCache": "Redis", "LocMemCache": "local memory (per process)"}
+    return names.get(backend.rsplit(".", 1)[-1], backend)
+
+
 def build(
     *,
     scale: float,
@@ -71,6 +79,7 @@ def build(
         "scale": scale,
         "machine": machine(),
         "database": database(),
+        "cache": cache_backend(),
         "counts": seeded["counts"],
         "cycle_nominations": cycle_nominations,
         "seed": {"reused": seeded["reused"], "seconds": seeded["seconds"]},
@@ -156,8 +165,10 @@ def markdown(result: dict, previous: dict | None = None) -> str:
         + ", ".join(f"{value:,} {name.replace('_', '-')}" for name, value in counts.items())
         + ".",
         f"- Seed: {'reused' if result['seed']['reused'] else f'{result["seed"]["seconds"]:.0f} s'}"
-        f". Pages: {settings['warmup']} warm-up then {settings['reps']} timed requests each, "
-        "in-process (Django test client, DEBUG off); queries counted on one more request.",
+        f". Cache: {result.get('cache', 'not recorded')}"
+        f". Pages: {settings['warmup']} warm-up, then {settings['reps']} rounds of one timed "
+        "request to each page in turn, in-process (Django test client, DEBUG off); queries "
+        "counted on one more request.",
         "",
         "| Measure | Median ms | p95 ms | × floor | Queries | Target |",
         "|---|---:|---:|---:|---:|---|",

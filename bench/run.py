@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> dict:
         profile_dir = settings.BENCH_DIR / "profiles"
         profile_dir.mkdir(parents=True, exist_ok=True)
         print(f"Profiles go to {profile_dir}/")
-    print(f"Pages ({args.warmup} warm-up, {args.reps} timed requests each):")
+    print(f"Pages ({args.warmup} warm-up, then {args.reps} rounds of one timed request each):")
     pages = measure.measure_pages(s, warmup=args.warmup, reps=args.reps, profile_dir=profile_dir)
     print(f"Scoring ({args.scoring_reps} timed runs each):")
     scoring = measure.measure_scoring(s, reps=args.scoring_reps, profile_dir=profile_dir)

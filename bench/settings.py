@@ -14,13 +14,16 @@ if "DJANGO_SECRET_KEY" not in os.environ:
 
 from bench.database import bench_database
 from config.settings import *  # noqa: F403
-from config.settings import BASE_DIR, DATABASES, STORAGES
+from config.settings import BASE_DIR, CACHES, DATABASES, REST_FRAMEWORK, STORAGES
 
 SCALE = os.environ.get("PLAUDIT_BENCH_SCALE", "1")
 BENCH_DIR = Path(os.environ.get("PLAUDIT_BENCH_DIR", BASE_DIR / "var" / "bench"))
 
 
 DATABASES = {"default": bench_database(DATABASES["default"], SCALE, BENCH_DIR)}
+# A Redis cache (REDIS_URL) is shared with the site: the benchmark keeps to keys of its own.
+if "KEY_PREFIX" in CACHES["default"]:
+    CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": f"plaudit-bench-{SCALE}"}}
 ROOT_URLCONF = "bench.urls"
 
 # Served over plain HTTP on 127.0.0.1, by the test client and by gunicorn.
@@ -37,7 +40,9 @@ STORAGES = {
 }
 # The load test plays customers from many addresses through one "proxy" (locust), so the
 # per-address limits on the thank-you form apply per simulated customer, as in production.
-TRUSTED_PROXY_COUNT = 1
+# (allauth and DRF read their own copies of the setting, made when config.settings loaded).
+TRUSTED_PROXY_COUNT = ALLAUTH_TRUSTED_PROXY_COUNT = 1
+REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": TRUSTED_PROXY_COUNT}
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}
 LOGGING = {
     "version": 1,

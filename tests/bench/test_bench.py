@@ -2,9 +2,13 @@
 pages, its report says which targets are met, and its database is never the site's."""
 
 import json
+import os
+import subprocess
+import sys
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db.models import Count, F, Q
 from django.test import Client, override_settings
 from django.urls import NoReverseMatch, reverse
@@ -165,6 +169,43 @@ def test_the_bench_database_is_never_the_sites(tmp_path):
     assert bench["NAME"] == "plaudit_bench_scale_1"
     assert bench["HOST"] == "h"
     assert postgres["NAME"] == "plaudit"
+
+
+def _bench_settings(**env: str) -> dict:
+    """bench.settings as a fresh process loads it (the way `python -m bench` and gunicorn do)."""
+    code = (
+        "import json, bench.settings as s; print(json.dumps({"
+        "'proxies': [s.TRUSTED_PROXY_COUNT, s.ALLAUTH_TRUSTED_PROXY_COUNT,"
+        " s.REST_FRAMEWORK['NUM_PROXIES']],"
+        "'prefix': s.CACHES['default'].get('KEY_PREFIX'), 'db': s.DATABASES['default']['NAME']}))"
+    )
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    environment |= {"DJANGO_SECRET_KEY": "bench-test-key", "PLAUDIT_BENCH_SCALE": "0.1", **env}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def test_the_bench_trusts_the_load_tests_proxy_everywhere_the_address_is_read():
+    # allauth (the thank-you limits) and DRF copy the setting when the site's settings load:
+    # each copy must say one proxy, or every simulated customer is 127.0.0.1 and gets a 429.
+    assert _bench_settings()["proxies"] == [1, 1, 1]
+
+
+def test_the_bench_keeps_to_cache_keys_of_its_own_in_a_shared_redis():
+    found = _bench_settings(REDIS_URL="redis://127.0.0.1:6379/0")
+    assert found["prefix"] == "plaudit-bench-0.1"
+    assert found["db"].endswith("bench-scale-0_1.sqlite3")
 
 
 @pytest.mark.parametrize(
