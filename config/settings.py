@@ -128,7 +128,14 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One process's memory. Rendered cards and comments are cached fragments: Django's default
+    # of 300 entries is less than a few pages' worth, and would cull them all the time.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
