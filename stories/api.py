@@ -491,7 +491,7 @@ class StoryListView(APIView):
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
         stories = (
-            access.visible_stories(request.user)
+            access.feed_stories(request.user)
             .for_feed()
             .filtered(
                 kind=data.get("kind"),

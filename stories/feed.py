@@ -60,6 +60,16 @@ def decode_ranked_cursor(cursor: str) -> tuple[float, dt.datetime, int]:
     return float(rank), published_at, pk
 
 
+def older_than(published_at: dt.datetime, pk: int) -> Q:
+    """Stories after (published_at, pk) in newest-first order. The `published_at <=` bound says
+    the same as the OR beside it, but it is what lets SQLite seek the feed index to the cursor:
+    with the OR alone it read every story newer than the cursor (2 ms at 10,000 stories, ten
+    times that at 100,000)."""
+    return Q(published_at__lte=published_at) & (
+        Q(published_at__lt=published_at) | Q(published_at=published_at, pk__lt=pk)
+    )
+
+
 def is_ranked(stories: StoryQuerySet) -> bool:
     """True for a PostgreSQL full-text search (StoryQuerySet.search annotates `search_rank`)."""
     return "search_rank" in stories.query.annotations
@@ -84,9 +94,7 @@ def page(
         stories = stories.filter(Q(**{f"{RANK}__lt": rank}) | (Q(**{RANK: rank}) & older))
     elif cursor:
         published_at, pk = decode_cursor(cursor)
-        stories = stories.filter(
-            Q(published_at__lt=published_at) | Q(published_at=published_at, pk__lt=pk)
-        )
+        stories = stories.filter(older_than(published_at, pk))
     items = list(stories[: size + 1])
     if len(items) > size:
         items = items[:size]

@@ -118,7 +118,7 @@ class FeedFilters:
 
 def _feed_stories(request: AuthedRequest, filters: FeedFilters):
     return (
-        access.visible_stories(request.user)
+        access.feed_stories(request.user)
         .for_cards()
         .select_related("award_cycle")
         .filtered(
@@ -267,7 +267,10 @@ class CommentPage:
 
 
 def _earlier_than(created_at, pk: int) -> Q:
-    return Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk)
+    # The `<=` bound lets the database seek the index to the boundary (see feed.older_than).
+    return Q(created_at__lte=created_at) & (
+        Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk)
+    )
 
 
 def _comment_page(
@@ -528,8 +531,7 @@ def latest_stories(user: User, count: int = 5) -> list[Story]:
     """The newest stories this person may read, for a compact list (the home page): one query,
     whatever the number of stories (compact cards need no prefetch)."""
     return list(
-        access.visible_stories(user)
-        .published()
+        access.feed_stories(user)
         .select_related("author", "department", "award_cycle")
         .order_by("-published_at", "-id")[:count]
     )
