@@ -6,6 +6,8 @@ is 404), the services decide every rule and word its errors, which land on the c
 about. htmx requests get the card back; without JavaScript, POST/redirect/GET with a message.
 """
 
+from functools import partial
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +20,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.picker import colleague_ids, colleague_picker
@@ -26,7 +29,7 @@ from core.decorators import hr_required
 from core.forms import apply_service_errors
 from core.http import AuthedRequest
 from nominations.models import Integration, ThankYou
-from nominations.thanks import access, integrations, services
+from nominations.thanks import access, cards, integrations, services
 from nominations.thanks.hr_forms import (
     PICKER_FIELD,
     AssignForm,
@@ -114,17 +117,21 @@ def queue(request: AuthedRequest) -> HttpResponse:
     # thank-you in it (docs/benchmarks.md).
     paginator.count = counts[status]
     page = paginator.get_page(request.GET.get("page"))
+    reader = _card_context(request)
     for thank_you in page:
         if thank_you.is_waiting:
-            thank_you.form = ModerateForm(thank_you_id=thank_you.pk)
+            # Built only if the card is not cached (its form is then rendered).
+            thank_you.form = SimpleLazyObject(partial(ModerateForm, thank_you_id=thank_you.pk))
+        thank_you.card_key = cards.card_key(thank_you, **reader)
     tabs = [{"status": s, "label": label, "count": counts[s]} for s, label in TABS]
     context = {
         "page": page,
         "status": status,
         "tabs": tabs,
         "current": next(tab for tab in tabs if tab["status"] == status),
+        "card_seconds": cards.CARD_SECONDS,
     }
-    return render(request, QUEUE, context | _card_context(request))
+    return render(request, QUEUE, context | reader)
 
 
 def _moderated_message(thank_you: ThankYou, decision: str) -> str:
