@@ -34,7 +34,7 @@ COMMENTS = "stories/_comments.html"
 REACTIONS = "stories/_reactions.html"
 EARLIER_TARGET = "comments-earlier"  # the id the "Show earlier comments" link swaps
 MAX_QUERY = 200
-COMMENTS_PAGE = 50  # a story page shows its newest comments; older ones are a link away
+COMMENTS_PAGE = 20  # a story page shows its newest comments; older ones are a link away
 TAG_CHOICES = 200
 SLUG = re.compile(r"[-\w]{1,40}", re.ASCII)
 

@@ -48,29 +48,32 @@ def earlier_link(content: str) -> str:
 def test_the_page_shows_the_newest_comments_oldest_first_and_links_to_earlier_ones(
     login, story, reader
 ):
-    comments = converse(story, 60)
+    total = COMMENTS_PAGE + 10
+    comments = converse(story, total)
     client = login(reader)
     content = client.get(url(story)).content.decode()
-    assert remarks(content) == list(range(10, 60))
+    assert remarks(content) == list(range(10, total))
     assert "Show 10 earlier comments" in content
-    assert '<span id="comments-count">60 comments</span>' in content
+    assert f'<span id="comments-count">{total} comments</span>' in content
     link = earlier_link(content)
     assert link == url(story, before=comments[10].pk) + "#comments"
 
     older = client.get(link).content.decode()
     assert remarks(older) == list(range(10))
     assert "comments-earlier" not in older  # nothing before those
-    assert '<span id="comments-count">60 comments</span>' in older
+    assert f'<span id="comments-count">{total} comments</span>' in older
     assert f'href="{url(story)}#comments">Show the newest comments</a>' in older
 
 
-def test_a_long_conversation_is_read_fifty_comments_at_a_time(login, story, reader):
-    converse(story, 2 * COMMENTS_PAGE + 5)
+def test_a_long_conversation_is_read_a_page_of_comments_at_a_time(login, story, reader):
+    page = COMMENTS_PAGE
+    converse(story, 2 * page + 5)
     client = login(reader)
     content = client.get(url(story)).content.decode()
-    assert "Show 50 earlier comments" in content and "(55 earlier in all)" in content
+    assert f"Show {page} earlier comments" in content
+    assert f"({page + 5} earlier in all)" in content
     content = client.get(earlier_link(content)).content.decode()
-    assert remarks(content) == list(range(5, 55))
+    assert remarks(content) == list(range(5, page + 5))
     assert "Show 5 earlier comments" in content and "earlier in all" not in content
     assert remarks(client.get(earlier_link(content)).content.decode()) == list(range(5))
 
@@ -88,11 +91,12 @@ def test_htmx_prepends_the_earlier_comments_in_place(login, story, reader):
 
 
 def test_hidden_and_deleted_comments_do_not_count_as_earlier_ones(login, story, reader, hr_user):
-    comments = converse(story, 52)
+    total = COMMENTS_PAGE + 2
+    comments = converse(story, total)
     services.hide_comment(comment=comments[0], by=hr_user, reason="Not kind")
     Comment.objects.filter(pk=comments[1].pk).update(status=Comment.Status.DELETED)
     content = login(reader).get(url(story)).content.decode()
-    assert remarks(content) == list(range(2, 52))
+    assert remarks(content) == list(range(2, total))
     assert "comments-earlier" not in content
     # HR sees the hidden one, with its reason, behind the link.
     content = login(hr_user).get(url(story)).content.decode()
