@@ -111,7 +111,9 @@ def queue(request: AuthedRequest) -> HttpResponse:
     if status not in Status.values:
         status = Status.CONFIRMED
     mine = access.moderation_queue(user)
-    counts = mine.aggregate(**{s: Count("pk", filter=Q(status=s)) for s in Status.values})
+    counts = cards.tab_counts(
+        user, lambda: mine.aggregate(**{s: Count("pk", filter=Q(status=s)) for s in Status.values})
+    )
     paginator = Paginator(mine.for_queue().filter(status=status), QUEUE_PAGE_SIZE)
     # The tab's count is the paginator's: counting the tab again cost a query over every
     # thank-you in it (docs/benchmarks.md).

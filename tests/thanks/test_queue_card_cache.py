@@ -1,15 +1,19 @@
-"""Queue cards are cached (nominations/thanks/cards.py): whatever changes on a thank-you, on
-the person it is about or on its integration shows on the next page, each reader gets their
-own part of the card, and every cached form still posts with the reader's own CSRF token."""
+"""The moderation queue's caches (nominations/thanks/cards.py). Cards: whatever changes on a
+thank-you, on the person it is about or on its integration shows on the next page, each reader
+gets their own part of the card, and every cached form still posts with the reader's own CSRF
+token. Tab counts: counted once per change, and right at once after one."""
 
 import re
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from nominations.models import Integration, ThankYou
-from nominations.thanks import services
+from nominations.thanks import cards, services
 from tests.conftest import make_department, make_user
 from tests.thanks.test_moderation_views import QUEUE, make_thanks
 
@@ -135,3 +139,72 @@ def test_a_cached_card_posts_with_the_readers_own_token(hr, boss, agent):
     assert response.status_code == 302
     thank_you.refresh_from_db()
     assert thank_you.status == Status.APPROVED
+
+
+# --- the tab counts ---------------------------------------------------------------------------
+
+
+def tab_count(content: str, label: str) -> int:
+    return int(re.search(rf'{label} <span class="thank-you-count">(\d+)</span>', content).group(1))
+
+
+def counting_queries(client) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        queue(client)
+    return [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+
+
+def test_the_tab_counts_are_counted_once_until_a_thank_you_changes(login, hr, agent):
+    make_thanks(agent)
+    client = login(hr)
+    queue(client)
+    assert counting_queries(client) == []
+    make_thanks(agent)
+    assert len(counting_queries(client)) == 1
+    assert tab_count(queue(client), "Waiting for you") == 2
+
+
+def test_a_moderated_or_new_thank_you_shows_in_the_counts_at_once(login, hr, agent):
+    thank_you = make_thanks(agent)
+    client = login(hr)
+    assert tab_count(queue(client), "Waiting for you") == 1
+    services.moderate_thanks(thank_you=thank_you, by=hr, decision="approve", note="")
+    content = queue(client)
+    assert tab_count(content, "Waiting for you") == 0
+    assert tab_count(content, "Approved") == 1
+
+
+def test_a_report_who_moves_to_another_manager_leaves_the_counts(login, boss, agent):
+    make_user(full_name="Sam Stays", manager=boss)
+    make_thanks(agent)
+    client = login(boss)
+    assert tab_count(queue(client), "Waiting for you") == 1
+    agent.manager = make_user(full_name="Nora New")
+    agent.save()
+    assert tab_count(queue(client), "Waiting for you") == 0
+
+
+def test_a_login_does_not_recount_every_queue(login, hr, agent):
+    make_thanks(agent)
+    someone = make_user()
+    client = login(hr)
+    queue(client)
+    Client().force_login(someone)  # saves their last_login
+    assert counting_queries(client) == []
+
+
+def test_counts_taken_just_after_a_change_are_kept_only_briefly(login, hr, agent, monkeypatch):
+    # The version moves inside the writing transaction: a reader may count before the commit.
+    kept = []
+    original = cache.set
+    monkeypatch.setattr(
+        cache,
+        "set",
+        lambda key, value, timeout=None, **kw: (
+            kept.append(timeout) if key.startswith("thanks:queue-counts:") else None,
+            original(key, value, timeout, **kw),
+        )[1],
+    )
+    make_thanks(agent)
+    queue(login(hr))
+    assert kept == [cards.SETTLE]
