@@ -54,6 +54,8 @@ def configure(scale: float) -> None:
     os.environ.pop("PLAUDIT_TESTING", None)
     # A key for this run only: sessions made here must be valid in the gunicorn workers.
     os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+    # Cache keys of this run only, in a Redis shared with the site (bench/settings.py).
+    os.environ.setdefault("PLAUDIT_BENCH_RUN", secrets.token_hex(4))
 
 
 def main(argv: list[str] | None = None) -> int:

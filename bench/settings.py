@@ -21,9 +21,12 @@ BENCH_DIR = Path(os.environ.get("PLAUDIT_BENCH_DIR", BASE_DIR / "var" / "bench")
 
 
 DATABASES = {"default": bench_database(DATABASES["default"], SCALE, BENCH_DIR)}
-# A Redis cache (REDIS_URL) is shared with the site: the benchmark keeps to keys of its own.
+# A Redis cache (REDIS_URL) is shared with the site: the benchmark keeps to keys of its own,
+# new for each run (so a run starts from a cold cache, as with the local-memory one, and never
+# meets what an earlier seed left, even after --reseed). Redis's LRU policy evicts them.
 if "KEY_PREFIX" in CACHES["default"]:
-    CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": f"plaudit-bench-{SCALE}"}}
+    RUN = os.environ.get("PLAUDIT_BENCH_RUN", "")
+    CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": f"plaudit-bench-{SCALE}-{RUN}"}}
 ROOT_URLCONF = "bench.urls"
 
 # Served over plain HTTP on 127.0.0.1, by the test client and by gunicorn.
@@ -49,4 +52,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    # Every thank-you of the load test sends its confirmation through a task: two lines each.
+    "loggers": {"django.tasks": {"level": "WARNING"}},
 }

@@ -182,7 +182,7 @@ def _bench_settings(**env: str) -> dict:
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+        if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "PLAUDIT_BENCH_RUN"}
     }
     environment |= {"DJANGO_SECRET_KEY": "bench-test-key", "PLAUDIT_BENCH_SCALE": "0.1", **env}
     done = subprocess.run(
@@ -203,8 +203,8 @@ def test_the_bench_trusts_the_load_tests_proxy_everywhere_the_address_is_read():
 
 
 def test_the_bench_keeps_to_cache_keys_of_its_own_in_a_shared_redis():
-    found = _bench_settings(REDIS_URL="redis://127.0.0.1:6379/0")
-    assert found["prefix"] == "plaudit-bench-0.1"
+    found = _bench_settings(REDIS_URL="redis://127.0.0.1:6379/0", PLAUDIT_BENCH_RUN="1a2b")
+    assert found["prefix"] == "plaudit-bench-0.1-1a2b"
     assert found["db"].endswith("bench-scale-0_1.sqlite3")
 
 
