@@ -36,7 +36,7 @@ from accounts.models import Department, User
 from awards.api import EnumField
 from core import markdown
 from nominations.api import MAX_ID, PersonSerializer
-from stories import access, feed, services
+from stories import access, cards, feed, services
 from stories.models import Comment, Reaction, Story, StoryImage
 from stories.templatetags import stories_extras
 
@@ -492,7 +492,7 @@ class StoryListView(APIView):
         data = filters.validated_data
         stories = (
             access.feed_stories(request.user)
-            .for_feed()
+            .for_cards()
             .filtered(
                 kind=data.get("kind"),
                 department=data.get("department"),
@@ -502,13 +502,19 @@ class StoryListView(APIView):
             .search(data.get("q", ""))
         )
         items, cursor = feed.page(stories, data.get("cursor") or None, data["page_size"])
-        context = {"my_reactions": my_reactions(request.user, items)}
+        # Each story as every reader sees it, cached like its card; then the reader's reactions.
+        shared = cards.representations(
+            items, lambda missing: StorySerializer(missing, many=True).data
+        )
+        mine = my_reactions(request.user, items)
+        results = [
+            {**story_data, "my_reactions": mine.get(story.pk, [])}
+            for story, story_data in zip(items, shared, strict=True)
+        ]
         next_url = None
         if cursor is not None:
             next_url = replace_query_param(request.build_absolute_uri(), "cursor", cursor)
-        return Response(
-            {"results": StorySerializer(items, many=True, context=context).data, "next": next_url}
-        )
+        return Response({"results": results, "next": next_url})
 
     @extend_schema(
         operation_id="stories_create",

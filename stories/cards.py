@@ -6,6 +6,8 @@ moves, its counters, and the variant), plus a site-wide version for what it show
 elsewhere: people's names and photos, department and tag names, story photos. Any change to
 those replaces the version (signals in stories/apps.py), so no card is ever served stale.
 The reader's own state (their reactions, the CSRF token) stays outside the cached part.
+
+The API's list of stories caches each story's representation under the same key.
 """
 
 import time
@@ -21,6 +23,7 @@ from stories.models import CARD_PREFETCH, Story
 
 VERSION_KEY = "stories:card-version"
 CARD_SECONDS = 24 * 3600
+API_FORMAT = 1  # bump when the API's story representation changes shape
 # User fields a card shows (name, initials, photo, profile link, department).
 PERSON_FIELDS = {"full_name", "preferred_name", "avatar", "avatar_thumbnail", "department"}
 
@@ -51,25 +54,55 @@ def context(request: HttpRequest) -> dict:
     return {"story_card_version": SimpleLazyObject(version), "story_card_seconds": CARD_SECONDS}
 
 
-def card_key(story: Story) -> str:
-    """What of the story its cached card depends on, plus the site-wide version: the card's
-    `{% cache %}` varies on this, and on the variant (compact, heading)."""
+def card_key(story: Story, site_version: str) -> str:
+    """What of the story its cached card depends on, plus the site-wide version (read once per
+    request: `version()`, or `story_card_version` in a template): the card's `{% cache %}`
+    varies on this, and on the variant (compact, heading)."""
     counts = (story.applause_count, story.customer_love_count, story.learned_count)
-    return f"{story.pk}:{story.updated_at.isoformat()}:{counts}:{story.comment_count}:{version()}"
+    return (
+        f"{story.pk}:{story.updated_at.isoformat()}:{counts}:{story.comment_count}:{site_version}"
+    )
 
 
 def prefetch_uncached(stories: Sequence[Story]) -> None:
     """Prefetch what a full card shows (featured colleagues, tags, photos) for the stories whose
     card is not cached; a cached card needs none of it. Keys as card.html makes them for the
     full variant (no `compact`, no `heading`)."""
+    site_version = version()
     keys = {
-        story.pk: make_template_fragment_key("story-card", [card_key(story), "", ""])
+        story.pk: make_template_fragment_key("story-card", [card_key(story, site_version), "", ""])
         for story in stories
     }
     found = cache.get_many(list(keys.values()))
     missing = [story for story in stories if keys[story.pk] not in found]
     if missing:
         prefetch_related_objects(missing, *CARD_PREFETCH)
+
+
+def representations(
+    stories: Sequence[Story], serialize: Callable[[Sequence[Story]], list[dict]]
+) -> list[dict]:
+    """The API's representation of each story (the same for every reader, like a card): from
+    the cache under the card's key, or from `serialize(missing)`, with what a full card needs
+    prefetched for those only. The reader's own part (their reactions) is the caller's."""
+    site_version = version()
+    keys = {
+        story.pk: make_template_fragment_key(
+            f"story-api-{API_FORMAT}", [card_key(story, site_version)]
+        )
+        for story in stories
+    }
+    found = cache.get_many(list(keys.values()))
+    missing = [story for story in stories if keys[story.pk] not in found]
+    if missing:
+        prefetch_related_objects(missing, *CARD_PREFETCH)
+        fresh = {
+            keys[story.pk]: dict(data)
+            for story, data in zip(missing, serialize(missing), strict=True)
+        }
+        cache.set_many(fresh, CARD_SECONDS)
+        found |= fresh
+    return [found[keys[story.pk]] for story in stories]
 
 
 def filter_options(load: Callable[[], tuple[list, list]]) -> tuple[list, list]:

@@ -38,7 +38,8 @@ SETTLE = 10  # seconds
 IDLE_USER_FIELDS = {"last_login"}
 
 
-def card_key(thank_you: ThankYou, *, show_email: bool, can_assign: bool) -> str:
+def card_key(thank_you: ThankYou, *, show_email: bool, can_assign: bool, site_version: str) -> str:
+    """`site_version`: the story cards' `version()`, read once for the page."""
     employee = thank_you.employee
     moderator = thank_you.moderated_by
     parts = (
@@ -52,7 +53,7 @@ def card_key(thank_you: ThankYou, *, show_email: bool, can_assign: bool) -> str:
         thank_you.integration and thank_you.integration.name,
         show_email,
         can_assign,
-        cards.version(),
+        site_version,
     )
     return repr(parts)
 

@@ -37,6 +37,7 @@ from nominations.thanks.hr_forms import (
     IntegrationForm,
     ModerateForm,
 )
+from stories import cards as story_cards
 
 Status = ThankYou.Status
 QUEUE = "thanks/queue.html"
@@ -120,11 +121,12 @@ def queue(request: AuthedRequest) -> HttpResponse:
     paginator.count = counts[status]
     page = paginator.get_page(request.GET.get("page"))
     reader = _card_context(request)
+    site_version = story_cards.version()
     for thank_you in page:
         if thank_you.is_waiting:
             # Built only if the card is not cached (its form is then rendered).
             thank_you.form = SimpleLazyObject(partial(ModerateForm, thank_you_id=thank_you.pk))
-        thank_you.card_key = cards.card_key(thank_you, **reader)
+        thank_you.card_key = cards.card_key(thank_you, **reader, site_version=site_version)
     tabs = [{"status": s, "label": label, "count": counts[s]} for s, label in TABS]
     context = {
         "page": page,

@@ -56,9 +56,9 @@ def reaction_buttons(story: Story) -> list[dict]:
 
 
 @register.filter
-def card_key(story: Story) -> str:
-    """The part of a cached card's key that comes from the story (stories/cards.py)."""
-    return cards.card_key(story)
+def card_key(story: Story, site_version: str) -> str:
+    """A cached card's key: `story|card_key:story_card_version` (stories/cards.py)."""
+    return cards.card_key(story, str(site_version))
 
 
 @register.filter
