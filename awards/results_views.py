@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
@@ -24,6 +26,7 @@ from core.api import ConflictError
 from core.decorators import hr_required
 from core.forms import apply_service_errors
 from core.http import AuthedRequest
+from stories import cards as story_cards
 from stories.models import Story
 
 Status = AwardCycle.Status
@@ -194,6 +197,31 @@ class OverrideForm(forms.Form):
         return ids
 
 
+def _page_rows(board: scoreboard_cache.Board, page, sort: str) -> list[SafeString]:
+    """The rows of one page of the scoreboard, as HTML (`_row_html`). They are cached with the
+    standings they come from (under the board's key, for as long as the board) and the story
+    cards' version, which a renamed department replaces (the board's versions cover people)."""
+    key = make_template_fragment_key(
+        "scoreboard-rows", [board.key, sort, page.number, story_cards.version()]
+    )
+    cached = cache.get(key) if board.key else None
+    if cached is not None:
+        return [SafeString(html) for html in cached]
+    rows = [scoreboard_cache.row_dict(board, board.rows[index]) for index in page.object_list]
+    people = User.objects.select_related("department").in_bulk(
+        {row["candidate_id"] for row in rows}
+    )
+    html = []
+    for row in rows:
+        row["person"] = people.get(row["candidate_id"])
+        if row["person"] is not None:
+            row["bar"] = _bar(row)
+            html.append(_row_html(row))
+    if board.key:
+        cache.set(key, [str(fragment) for fragment in html], board.timeout)
+    return html
+
+
 @hr_required
 @require_http_methods(["GET", "POST"])
 def hr_scoreboard(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -233,21 +261,13 @@ def hr_scoreboard(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     order, sort = _order(board, request.GET.get("sort", "rank"))
     page = Paginator(order, SCOREBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [scoreboard_cache.row_dict(board, board.rows[index]) for index in page.object_list]
+    rows = _page_rows(board, page, sort)
     listed = _override_prefix(board, cycle) if form is not None and not form.is_bound else []
-    people = User.objects.select_related("department").in_bulk(
-        {r["candidate_id"] for r in rows} | {row[0] for row in listed}
-    )
-    for row in rows:
-        row["person"] = people.get(row["candidate_id"])
-    rows = [row for row in rows if row["person"] is not None]
-    for row in rows:
-        row["bar"] = _bar(row)
-        row["html"] = _row_html(row)
     rubric = [dict(criterion) for criterion in board.criteria]
     for index, criterion in enumerate(rubric):
         criterion["css"] = f"seg-{index % SEGMENTS}"
     if listed:
+        people = User.objects.in_bulk({row[0] for row in listed})
         form.initial["ranking"] = "\n".join(
             f"{row[0]} {people[row[0]].full_name}" for row in listed if row[0] in people
         )

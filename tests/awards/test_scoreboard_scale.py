@@ -18,7 +18,7 @@ from nominations import services as nominations
 from nominations.models import Evidence
 from tests.awards.conftest import make_cycle
 from tests.awards.test_judging import Panel
-from tests.conftest import make_user
+from tests.conftest import make_department, make_user
 from tests.nominations.conftest import make_nomination, move
 from tests.thanks.conftest import approved, confirmed
 
@@ -230,3 +230,36 @@ def test_renaming_a_candidate_moves_them_in_the_name_order_at_once(login, hr):
     )
     page = client.get(board_url(cycle, "?sort=name")).content.decode()
     assert [row["name"] for row in rows(page)] == ["Abe First", "Mia Middle"]
+
+
+# --- The rendered rows, cached with the standings ---------------------------------------------
+
+
+def test_a_page_of_rows_is_written_once_until_something_changes(login, hr, monkeypatch):
+    cycle = cycle_of(3, dt.date(2030, 1, 1))
+    client = login(hr)
+    first = client.get(board_url(cycle)).content.decode()
+    monkeypatch.setattr(
+        "awards.results_views._row_html",
+        lambda row: pytest.fail("the rows were written again although nothing changed"),
+    )
+    assert rows(client.get(board_url(cycle)).content.decode()) == rows(first)
+    # Another order is another page of rows.
+    monkeypatch.undo()
+    by_name = rows(client.get(board_url(cycle, "?sort=name")).content.decode())
+    assert [row["name"] for row in by_name] == sorted(row["name"] for row in rows(first))
+
+
+def test_a_renamed_department_shows_on_the_cached_rows_at_once(login, hr):
+    cycle = make_cycle(status=Status.OPEN)
+    department = make_department("Billing")
+    make_nomination(
+        nominator=make_user(),
+        nominee=make_user(full_name="Dee Dept", department=department),
+        cycle=cycle,
+    )
+    client = login(hr)
+    assert "Billing" in client.get(board_url(cycle)).content.decode()
+    department.name = "Billing and collections"
+    department.save()
+    assert "Billing and collections" in client.get(board_url(cycle)).content.decode()
