@@ -7,7 +7,8 @@ elsewhere: people's names and photos, department and tag names, story photos. An
 those replaces the version (signals in stories/apps.py), so no card is ever served stale.
 The reader's own state (their reactions, the CSRF token) stays outside the cached part.
 
-The API's list of stories caches each story's representation under the same key.
+The story page caches the story's own part under the same key less the counters (`detail_key`),
+and the API's list of stories each story's representation under the card's key.
 """
 
 import time
@@ -25,7 +26,14 @@ VERSION_KEY = "stories:card-version"
 CARD_SECONDS = 24 * 3600
 API_FORMAT = 1  # bump when the API's story representation changes shape
 # User fields a card shows (name, initials, photo, profile link, department).
-PERSON_FIELDS = {"full_name", "preferred_name", "avatar", "avatar_thumbnail", "department"}
+PERSON_FIELDS = {
+    "full_name",
+    "preferred_name",
+    "avatar",
+    "avatar_thumbnail",
+    "department",
+    "job_title",  # the story page's featured colleagues
+}
 
 
 def version() -> str:
@@ -77,6 +85,20 @@ def prefetch_uncached(stories: Sequence[Story]) -> None:
     missing = [story for story in stories if keys[story.pk] not in found]
     if missing:
         prefetch_related_objects(missing, *CARD_PREFETCH)
+
+
+def detail_key(story: Story, site_version: str) -> str:
+    """The story page's own part (templates/stories/detail.html, "story-detail") shows no
+    counter, so reactions and comments leave it cached: the card's key without them."""
+    return f"{story.pk}:{story.updated_at.isoformat()}:{site_version}"
+
+
+def prefetch_detail_uncached(story: Story) -> None:
+    """Prefetch the featured colleagues, tags and photos of the story page's own part only when
+    that part is not cached."""
+    key = make_template_fragment_key("story-detail", [detail_key(story, version())])
+    if cache.get(key) is None:
+        prefetch_related_objects([story], *CARD_PREFETCH)
 
 
 def representations(

@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,7 +26,7 @@ from core.forms import apply_service_errors
 from core.http import AuthedRequest
 from stories import access, cards, services
 from stories.feed import page as feed_page
-from stories.models import Comment, Reaction, Story, StoryImage, Tag
+from stories.models import Comment, Reaction, Story, Tag
 
 FEED = "stories/feed.html"
 DETAIL = "stories/detail.html"
@@ -213,16 +213,12 @@ def _visible_story(request: AuthedRequest, pk: int) -> Story:
 
 
 def _story_for_page(request: AuthedRequest, pk: int) -> Story:
-    stories = (
-        access.visible_stories(request.user)
-        .select_related("author", "department", "award_cycle")
-        .prefetch_related(
-            "featured",
-            "tags",
-            Prefetch("images", queryset=StoryImage.objects.order_by("position", "id")),
-        )
+    stories = access.visible_stories(request.user).select_related(
+        "author", "department", "award_cycle"
     )
-    return get_object_or_404(stories, pk=pk)
+    story = get_object_or_404(stories, pk=pk)
+    cards.prefetch_detail_uncached(story)  # featured, tags, photos: unless cached
+    return story
 
 
 def _decorate(

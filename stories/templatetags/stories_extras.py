@@ -62,6 +62,12 @@ def card_key(story: Story, site_version: str) -> str:
 
 
 @register.filter
+def detail_key(story: Story, site_version: str) -> str:
+    """The story page's cached part: `story|detail_key:story_card_version` (stories/cards.py)."""
+    return cards.detail_key(story, str(site_version))
+
+
+@register.filter
 def reaction_state(story: Story) -> str:
     """Everything the reaction buttons show, as a cache key part: counts and pressed kinds."""
     mine = getattr(story, "my_reactions", set())
