@@ -16,6 +16,7 @@ from core.metrics import improved
 
 MAX_PHOTOS = 4
 SEARCH_CONFIG = "english"
+SEARCH_CANDIDATES = 200  # the newest matches a search ranks (ten pages of the feed)
 
 
 class Tag(models.Model):
@@ -83,9 +84,19 @@ class StoryQuerySet(models.QuerySet):
             return self.filter(Q(title__icontains=q) | Q(body__icontains=q))
         query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
         document = search_document()
-        return (
-            self.annotate(search=document, search_rank=SearchRank(document, query))
+        # Ranking reads every match's document: 95 ms for a word in a quarter of 100,000
+        # stories. Only the newest SEARCH_CANDIDATES matches are ranked (a few ms, whatever the
+        # number of stories); filters narrow the matches to reach further back. Their ids are
+        # a query of their own: as a subquery, search_document() would name the outer table.
+        newest = list(
+            self.annotate(search=document)
             .filter(search=query)
+            .order_by("-published_at", "-id")
+            .values_list("pk", flat=True)[:SEARCH_CANDIDATES]
+        )
+        return (
+            self.filter(pk__in=newest)
+            .annotate(search_rank=SearchRank(document, query))
             .order_by("-search_rank", "-published_at", "-id")
         )
 

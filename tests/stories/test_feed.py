@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from stories import services
@@ -155,7 +156,10 @@ def test_a_feed_page_costs_the_same_queries_at_any_size(db, django_assert_num_qu
         items, _ = page(Story.objects.for_feed(), None, 10)
         cards = render_cards(items)
     assert len(cards) == min(count, 10)
-    with django_assert_num_queries(4):
+    # A ranked search (PostgreSQL) first reads the ids of its newest matches.
+    from django.db import connection
+
+    with django_assert_num_queries(4 + (connection.vendor == "postgresql")):
         render_cards(list(Story.objects.for_feed().search("Lyon")))
 
 
@@ -166,6 +170,27 @@ def test_postgresql_search_uses_the_gin_index(author):
         pytest.skip("the full-text index exists on PostgreSQL only")
     make_story(author, title="Faster invoices")
     with connection.cursor() as cursor:
+        # As for a rare word in many stories: no table scan, nor a walk of the feed index.
         cursor.execute("SET LOCAL enable_seqscan = off")
-        plan = Story.objects.search("invoices").explain()
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        with CaptureQueriesContext(connection) as queries:
+            Story.objects.search("invoices")  # reads the ids of the newest matches
+        (candidates,) = queries.captured_queries
+        cursor.execute("EXPLAIN " + candidates["sql"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "story_search" in plan
+
+
+def test_postgresql_search_ranks_only_the_newest_matches(author, monkeypatch):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("ranked search is PostgreSQL's")
+    monkeypatch.setattr("stories.models.SEARCH_CANDIDATES", 3)
+    now = timezone.now()
+    matches = [make_story(author, title=f"Invoices, part {n}") for n in range(5)]
+    for n, story in enumerate(matches):
+        Story.objects.filter(pk=story.pk).update(published_at=now - dt.timedelta(days=n))
+    make_story(author, title="Nothing to do with it", body="The coffee machine is fixed.")
+    found = list(Story.objects.published().search("invoices"))
+    assert {story.pk for story in found} == {story.pk for story in matches[:3]}
