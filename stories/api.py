@@ -482,8 +482,8 @@ class StoryListView(APIView):
                 '["…"]}.',
             ),
         },
-        description="The published stories, newest first (a search puts the best matches "
-        "first), with the filters combined. Paginated by cursor: follow `next` until it is "
+        description="The published stories, newest first (a search puts the best of its 200 "
+        "newest matches first), with the filters combined. Paginated by cursor: follow `next` until it is "
         "null.",
     )
     def get(self, request: Request) -> Response:
