@@ -483,8 +483,8 @@ class StoryListView(APIView):
             ),
         },
         description="The published stories, newest first (a search puts the best of its 200 "
-        "newest matches first), with the filters combined. Paginated by cursor: follow `next` until it is "
-        "null.",
+        "newest matches first), with the filters combined. Paginated by cursor: follow `next` "
+        "until it is null.",
     )
     def get(self, request: Request) -> Response:
         filters = StoryFilterSerializer(data=request.query_params)
