@@ -151,6 +151,24 @@ def _profile(call: Callable[[], object], *, reps: int, path: Path) -> None:
     path.write_text(profiler.output_text(unicode=True, color=False))
 
 
+def _summarise(
+    key: str, label: str, url: str, samples: list[float], call: Callable[[], object], *, log
+) -> Timing:
+    """Median and p95 of the samples, and the SQL queries of one more call."""
+    with CaptureQueriesContext(connection) as queries:
+        call()
+    timing = Timing(
+        key=key,
+        label=label,
+        url=url,
+        median_ms=round(statistics.median(samples), 2),
+        p95_ms=round(percentile(samples, 95), 2),
+        queries=len(queries),
+    )
+    log(f"  {timing.label}: {timing.median_ms} ms median, {timing.queries} queries")
+    return timing
+
+
 def measure_pages(
     s: Subjects, *, warmup: int, reps: int, profile_dir: Path | None = None, log=print
 ) -> list[Timing]:
@@ -184,17 +202,8 @@ def measure_pages(
             page_samples.extend(_time(call, warmup=0, reps=1))
     results = []
     for page, call, page_samples in zip(measured, calls, samples, strict=True):
-        with CaptureQueriesContext(connection) as queries:
-            call()
-        timing = Timing(
-            key=page.key,
-            label=page.label,
-            url=page.url.split("?cursor=")[0] + ("?cursor=…" if "?cursor=" in page.url else ""),
-            median_ms=round(statistics.median(page_samples), 2),
-            p95_ms=round(percentile(page_samples, 95), 2),
-            queries=len(queries),
-        )
-        log(f"  {timing.label}: {timing.median_ms} ms median, {timing.queries} queries")
+        url = page.url.split("?cursor=")[0] + ("?cursor=…" if "?cursor=" in page.url else "")
+        timing = _summarise(page.key, page.label, url, page_samples, call, log=log)
         results.append(timing)
         if profile_dir is not None:
             _profile(call, reps=reps, path=profile_dir / f"{page.key}.txt")
@@ -225,18 +234,7 @@ def measure_scoring(
         ("decide_cycle", f"Decide a {nominations:,}-nomination cycle", decide_and_roll_back),
     ):
         samples = _time(call, warmup=1, reps=reps)
-        with CaptureQueriesContext(connection) as queries:
-            call()
-        timing = Timing(
-            key=key,
-            label=label,
-            url="",
-            median_ms=round(statistics.median(samples), 2),
-            p95_ms=round(percentile(samples, 95), 2),
-            queries=len(queries),
-        )
-        log(f"  {timing.label}: {timing.median_ms} ms median, {timing.queries} queries")
-        results.append(timing)
+        results.append(_summarise(key, label, "", samples, call, log=log))
         if profile_dir is not None:
             _profile(call, reps=reps, path=profile_dir / f"{key}.txt")
     return results

@@ -2,11 +2,13 @@
 
 import datetime as dt
 
+import pytest
 from django.utils import timezone
 
 from accounts.models import User
 from nominations.models import ThankYou
 from nominations.thanks import services
+from tests.conftest import make_user
 
 
 def send(
@@ -53,3 +55,19 @@ def expired_token(thank_you: ThankYou, hours: float = 49) -> str:
     past = timezone.now() - dt.timedelta(hours=hours)
     with mock.patch("django.core.signing.time.time", return_value=past.timestamp()):
         return services.confirmation_token(thank_you)
+
+
+# The people of most moderation tests (a module may define its own).
+@pytest.fixture
+def boss():
+    return make_user(full_name="Bea Boss")
+
+
+@pytest.fixture
+def agent(boss):
+    return make_user(full_name="Maria Santos", manager=boss)
+
+
+@pytest.fixture
+def hr():
+    return make_user(full_name="Hana HR", hr=True)

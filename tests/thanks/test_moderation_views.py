@@ -48,21 +48,6 @@ def assign_url(thank_you: ThankYou) -> str:
     return reverse("thanks:assign", args=[thank_you.pk])
 
 
-@pytest.fixture
-def boss():
-    return make_user(full_name="Bea Boss")
-
-
-@pytest.fixture
-def agent(boss):
-    return make_user(full_name="Maria Santos", manager=boss)
-
-
-@pytest.fixture
-def hr():
-    return make_user(full_name="Hana HR", hr=True)
-
-
 # --- who may open the queue -------------------------------------------------------------------
 
 

@@ -21,21 +21,6 @@ Status = ThankYou.Status
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def boss():
-    return make_user(full_name="Bea Boss")
-
-
-@pytest.fixture
-def agent(boss):
-    return make_user(full_name="Maria Santos", manager=boss)
-
-
-@pytest.fixture
-def hr():
-    return make_user(full_name="Hana HR", hr=True)
-
-
 def queue(client, **params) -> str:
     response = client.get(QUEUE, params)
     assert response.status_code == 200
