@@ -82,6 +82,7 @@ def _card(
         # A failed assignment (an AssignForm) still leaves the card its own moderation form.
         failed = isinstance(form, ModerateForm) and form.errors
         thank_you.form = form if failed else ModerateForm(thank_you_id=pk)
+        thank_you.moderatable = True
     context = {"thank_you": thank_you, "result": result, "errors": _errors_of(form)}
     return render(request, QUEUE + "#card", context | _card_context(request))
 
@@ -126,6 +127,7 @@ def queue(request: AuthedRequest) -> HttpResponse:
         if thank_you.is_waiting:
             # Built only if the card is not cached (its form is then rendered).
             thank_you.form = SimpleLazyObject(partial(ModerateForm, thank_you_id=thank_you.pk))
+            thank_you.moderatable = True
         thank_you.card_key = cards.card_key(thank_you, **reader, site_version=site_version)
     tabs = [{"status": s, "label": label, "count": counts[s]} for s, label in TABS]
     context = {

@@ -387,3 +387,11 @@ def test_the_queue_and_the_assign_page_need_no_inline_code(login, hr, agent):
     client = login(hr)
     assert_strict_policy(client.get(QUEUE))
     assert_strict_policy(client.get(assign_url(unassigned), {"q": "Maria"}))
+
+
+def test_the_assign_page_shows_the_card_without_its_moderation_form(login, hr):
+    thank_you = make_thanks()
+    content = login(hr).get(assign_url(thank_you)).content.decode()
+    assert f'id="thank-you-{thank_you.pk}"' in content
+    assert "moderate-form" not in content
+    assert reverse("thanks:moderate", args=[thank_you.pk]) not in content
