@@ -10,12 +10,17 @@ from pathlib import Path
 import environ
 from django.utils.csp import CSP
 
+from core.release import code_version
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Every content cache key carries the release (core/caching.py): a deploy never serves what the
+# code before it cached. Set RELEASE from the build when the code is not a git checkout.
+RELEASE = env.str("RELEASE", default="") or code_version()
 TESTING = env.bool("PLAUDIT_TESTING", default=False)
 
 # A fixed development key is fine while DEBUG is on; production must set its own.
