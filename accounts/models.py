@@ -54,6 +54,15 @@ class UserQuerySet(models.QuerySet):
             has_reports=Exists(User.objects.filter(manager=OuterRef("pk"), is_active=True))
         )
 
+    def with_roles(self) -> "UserQuerySet":
+        """Both roles a page may ask about (HR, manager) in the query that loads the person,
+        so no page runs a query of its own for them."""
+        return self.with_is_manager().annotate(
+            in_hr_group=Exists(
+                User.groups.through.objects.filter(user=OuterRef("pk"), group__name=HR_GROUP)
+            )
+        )
+
 
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
@@ -154,10 +163,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_hr(self) -> bool:
         if not self.is_authenticated or not self.is_active:
             return False
-        cached = getattr(self, "_is_hr", None)
+        if self.is_superuser:
+            return True
+        cached = getattr(self, "in_hr_group", None)
         if cached is None:
-            cached = self.is_superuser or self.groups.filter(name=HR_GROUP).exists()
-            self._is_hr = cached
+            cached = self.groups.filter(name=HR_GROUP).exists()
+            self.in_hr_group = cached
         return cached
 
     def manages(self, other: "User") -> bool:

@@ -79,7 +79,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # allauth's usersessions tracking, without a write on every request (accounts/middleware.py).
+    "accounts.middleware.SessionActivityMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -98,7 +99,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.plaudit",
-                "stories.cards.context",
             ],
         },
     },
@@ -118,9 +118,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Persistent connections on both engines: opening one (and, on SQLite, setting its pragmas)
+# on every request costs more than many a page's queries.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -142,7 +143,14 @@ else:
         }
     }
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions live in the database; with a shared Redis, Django also keeps each one there under its
+# own key (written through on every save and delete), so reading one costs no query. Not with
+# the per-process local-memory cache: another worker would keep a session it never saw ended.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 
 TASKS_BACKEND = env.str("TASKS_BACKEND", default="immediate")
 TASKS = {
@@ -157,9 +165,10 @@ TASKS = {
 # --- Accounts --------------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
+# Django's and allauth's backends, loading the person with their roles (accounts/backends.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -204,6 +213,8 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Plaudit"
+# Activity (last seen, address, browser) is tracked by accounts.middleware, every few minutes
+# rather than on every request: allauth's own middleware is not installed.
 USERSESSIONS_TRACK_ACTIVITY = True
 
 OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")

@@ -1,6 +1,38 @@
+import functools
+
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import get_script_prefix, reverse
+
+# The layout's links, by the name base.html uses for each.
+LAYOUT_URLS = {
+    "home": "accounts:home",
+    "people": "accounts:directory",
+    "nominate": "nominations:new",
+    "my_nominations": "nominations:mine",
+    "stories": "stories:feed",
+    "hr_console": "accounts:hr_console",
+    "edit_profile": "accounts:edit_profile",
+    "emails": "account_email",
+    "password": "account_change_password",
+    "mfa": "mfa_index",
+    "sessions": "usersessions_list",
+    "logout": "account_logout",
+    "login": "account_login",
+    "api_docs": "api-docs",
+}
+
+
+@functools.cache
+def layout_urls(prefix: str) -> dict[str, str]:
+    """Reversed once per process and script prefix: every page's layout shows them all, and
+    they change only with the code."""
+    return {key: reverse(name) for key, name in LAYOUT_URLS.items()}
 
 
 def plaudit(request: HttpRequest) -> dict:
-    return {"SITE_URL": settings.SITE_URL, "DEBUG": settings.DEBUG}
+    return {
+        "SITE_URL": settings.SITE_URL,
+        "DEBUG": settings.DEBUG,
+        "layout_urls": layout_urls(get_script_prefix()),
+    }

@@ -89,7 +89,7 @@ def login(client):
     """login(user) → the test client with a real session for that user."""
 
     def do(user: User):
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="accounts.backends.ModelBackend")
         return client
 
     return do

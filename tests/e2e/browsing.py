@@ -123,7 +123,7 @@ def sign_in(context: BrowserContext, user: User, base_url: str) -> None:
     """Give the browser a real session for `user` without going through the login form
     (only the login test needs the form)."""
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="accounts.backends.ModelBackend")
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": base_url}]
