@@ -1,4 +1,4 @@
-"""`python -m bench [--scale 0.1] [--reps 30] [--load-seconds 30] [--reseed] [--no-load]`
+"""`python -m bench [--scale 0.1] [--reps 30] [--rounds 3] [--reseed] [--no-load]`
 
 Runs the whole benchmark (DESIGN §10) on a database of its own: a SQLite file under var/bench/,
 or, when DATABASE_URL names a PostgreSQL server, a database `plaudit_bench_scale_<scale>` on it.
@@ -21,10 +21,15 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--reps", type=int, default=30, help="timed requests per page (30)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests first (5)")
     parser.add_argument("--scoring-reps", type=int, default=5, help="timed scorings (5)")
-    parser.add_argument("--load-seconds", type=int, default=30, help="each load run (30 s)")
-    parser.add_argument("--users", type=int, default=8, help="concurrent locust users (8)")
     parser.add_argument(
-        "--workers", type=int, default=0, help="gunicorn workers (default: CPU cores + 1)"
+        "--load-seconds", type=int, default=5, help="wrk's run on each page in a round (5 s)"
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="load rounds over every page (3)")
+    parser.add_argument(
+        "--connections", type=int, default=8, help="wrk's concurrent connections (8)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="gunicorn sync workers, for both servers (2)"
     )
     parser.add_argument("--no-load", action="store_true", help="skip the HTTP load test")
     parser.add_argument(
@@ -39,6 +44,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
         parser.error("--scale must be above 0 and at most 1.")
     if args.reps < 2 or args.warmup < 0 or args.scoring_reps < 1:
         parser.error("--reps must be at least 2, --warmup at least 0, --scoring-reps at least 1.")
+    if min(args.load_seconds, args.rounds, args.connections, args.workers) < 1:
+        parser.error("--load-seconds, --rounds, --connections and --workers must be at least 1.")
     return args
 
 

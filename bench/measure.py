@@ -33,7 +33,7 @@ DIRECTORY_SEARCH = "mar"
 class Page:
     key: str
     label: str
-    who: str  # employee | manager | hr
+    who: str  # employee | manager | hr | customer (no account)
     url: str
 
 
@@ -125,7 +125,24 @@ def pages(s: Subjects) -> list[Page]:
         ),
         Page("moderation_queue", "Thank-you moderation queue", "hr", reverse("thanks:queue")),
         Page("api_stories", "API story list", "employee", "/api/v1/stories"),
+        Page(
+            "api_employees",
+            f"API directory search “{DIRECTORY_SEARCH}”",
+            "employee",
+            f"/api/v1/employees?q={DIRECTORY_SEARCH}",
+        ),
+        Page("thanks_form", "Public thank-you form", "customer", reverse("thanks:form")),
     ]
+
+
+def logged_in_clients(s: Subjects) -> dict[str, Client]:
+    """A client per role of `pages`, signed in (the customer's has no account)."""
+    clients = {"customer": Client()}
+    for role in ("employee", "manager", "hr"):
+        client = Client()
+        client.force_login(getattr(s, role))
+        clients[role] = client
+    return clients
 
 
 def _time(call: Callable[[], object], *, warmup: int, reps: int) -> list[float]:
@@ -175,11 +192,7 @@ def measure_pages(
     """Every page `warmup` times, then `reps` rounds of one timed request to each page in turn,
     so that the floor and the pages share the same moments of the machine: a slow second
     (another process, the host) lands on all of them instead of on one page's figures."""
-    clients = {}
-    for role in ("employee", "manager", "hr"):
-        client = Client()
-        client.force_login(getattr(s, role))
-        clients[role] = client
+    clients = logged_in_clients(s)
     measured = pages(s)
 
     def getter(page: Page) -> Callable[[], object]:

@@ -2,7 +2,6 @@
 deciding, load-test over HTTP, then write var/bench/<stamp>.json and docs/benchmarks.md."""
 
 import argparse
-import os
 from io import StringIO
 
 from django.conf import settings
@@ -34,8 +33,13 @@ def run(args: argparse.Namespace) -> dict:
     if not args.no_load:
         from bench import load as load_test
 
-        workers = args.workers or (os.cpu_count() or 1) + 1
-        load = load_test.run(s, seconds=args.load_seconds, users=args.users, workers=workers)
+        load = load_test.run(
+            s,
+            seconds=args.load_seconds,
+            rounds=args.rounds,
+            connections=args.connections,
+            workers=args.workers,
+        )
 
     result = report.build(
         scale=args.scale,
