@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
@@ -36,8 +36,8 @@ from accounts.models import Department, User
 from awards.api import EnumField
 from core import markdown
 from nominations.api import MAX_ID, PersonSerializer
-from stories import access, cards, feed, services
-from stories.models import Comment, Reaction, Story, StoryImage
+from stories import access, feed, services
+from stories.models import CARD_PREFETCH, Comment, Reaction, Story, StoryImage
 from stories.templatetags import stories_extras
 
 MAX_FEATURED_IDS = 50  # the service allows 10; this only bounds the work on silly input
@@ -433,11 +433,7 @@ KIND_PARAMETER = OpenApiParameter(
 
 def _with_cards(stories: QuerySet[Story]) -> QuerySet[Story]:
     """What a card or a story page shows, in a fixed number of queries."""
-    return stories.select_related("author", "department").prefetch_related(
-        "featured",
-        "tags",
-        Prefetch("images", queryset=StoryImage.objects.order_by("position", "id")),
-    )
+    return stories.select_related("author", "department").prefetch_related(*CARD_PREFETCH)
 
 
 def get_visible(user: User, pk: int) -> Story:
@@ -492,7 +488,7 @@ class StoryListView(APIView):
         data = filters.validated_data
         stories = (
             access.feed_stories(request.user)
-            .for_cards()
+            .for_feed()
             .filtered(
                 kind=data.get("kind"),
                 department=data.get("department"),
@@ -502,15 +498,8 @@ class StoryListView(APIView):
             .search(data.get("q", ""))
         )
         items, cursor = feed.page(stories, data.get("cursor") or None, data["page_size"])
-        # Each story as every reader sees it, cached like its card; then the reader's reactions.
-        shared = cards.representations(
-            items, lambda missing: StorySerializer(missing, many=True).data
-        )
-        mine = my_reactions(request.user, items)
-        results = [
-            {**story_data, "my_reactions": mine.get(story.pk, [])}
-            for story, story_data in zip(items, shared, strict=True)
-        ]
+        context = {"my_reactions": my_reactions(request.user, items)}
+        results = StorySerializer(items, many=True, context=context).data
         next_url = None
         if cursor is not None:
             next_url = replace_query_param(request.build_absolute_uri(), "cursor", cursor)

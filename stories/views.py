@@ -24,9 +24,9 @@ from accounts.models import Department, User
 from core.api import ConflictError
 from core.forms import apply_service_errors
 from core.http import AuthedRequest
-from stories import access, cards, services
+from stories import access, services
 from stories.feed import page as feed_page
-from stories.models import Comment, Reaction, Story, Tag
+from stories.models import CARD_PREFETCH, Comment, Reaction, Story, Tag
 
 FEED = "stories/feed.html"
 DETAIL = "stories/detail.html"
@@ -119,8 +119,7 @@ class FeedFilters:
 def _feed_stories(request: AuthedRequest, filters: FeedFilters):
     return (
         access.feed_stories(request.user)
-        .for_cards()
-        .select_related("award_cycle")
+        .for_feed()
         .filtered(
             kind=filters.kind,
             department=filters.department,
@@ -147,12 +146,8 @@ def _attach_my_reactions(user: User, stories: list[Story]) -> None:
 def _filter_choices(filters: FeedFilters) -> dict:
     """The filter form's options and the current filters as removable chips (a fixed number
     of queries: departments, tags, and the chosen tag and person when there are any)."""
-    departments, tags = cards.filter_options(
-        lambda: (
-            list(Department.objects.order_by("name")),
-            list(Tag.objects.order_by("name")[:TAG_CHOICES]),
-        )
-    )
+    departments = list(Department.objects.order_by("name").only("pk", "name"))
+    tags = list(Tag.objects.order_by("name")[:TAG_CHOICES])
     chosen_tag = None
     if filters.tag:
         chosen_tag = Tag.objects.filter(slug=filters.tag).first()
@@ -195,7 +190,6 @@ def feed(request: AuthedRequest) -> HttpResponse:
         context |= _filter_choices(filters)
         context |= {"stories": [], "bad_cursor": " ".join(error.messages)}
         return render(request, FEED, context, status=400)
-    cards.prefetch_uncached(stories)
     _attach_my_reactions(request.user, stories)
     context |= {"stories": stories, "next_url": filters.url(cursor=cursor) if cursor else ""}
     if request.htmx and not request.htmx.history_restore_request:
@@ -213,12 +207,12 @@ def _visible_story(request: AuthedRequest, pk: int) -> Story:
 
 
 def _story_for_page(request: AuthedRequest, pk: int) -> Story:
-    stories = access.visible_stories(request.user).select_related(
-        "author", "department", "award_cycle"
+    stories = (
+        access.visible_stories(request.user)
+        .select_related("author", "department", "award_cycle")
+        .prefetch_related(*CARD_PREFETCH)
     )
-    story = get_object_or_404(stories, pk=pk)
-    cards.prefetch_detail_uncached(story)  # featured, tags, photos: unless cached
-    return story
+    return get_object_or_404(stories, pk=pk)
 
 
 def _decorate(

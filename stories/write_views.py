@@ -356,5 +356,5 @@ def mark_shareable(user: User, thanks: list[ThankYou]) -> None:
 def person_stories(person: User) -> list[Story]:
     """The newest published stories a person wrote or is featured in, for their profile
     (a fixed number of queries, whatever their number)."""
-    stories = Story.objects.for_feed().select_related("award_cycle").filtered(person=person.pk)
+    stories = Story.objects.for_feed().filtered(person=person.pk)
     return list(stories[:PROFILE_STORIES])

@@ -7,20 +7,20 @@ is an improvement from Story.shows_improvement.
 import functools
 import html
 from decimal import Decimal
+from urllib.parse import quote
 
 from django import template
-from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
+from accounts.models import User
 from core.markdown import render as render_markdown
-from stories import cards
-from stories.models import Reaction, Story
+from stories import links
+from stories.models import Reaction, Story, Tag
 
 register = template.Library()
 
 EXCERPT_CHARS = 220
-KIND_SLOT = "reaction-kind"  # stands for the kind in a reversed reaction URL
 REACTIONS = (
     (Reaction.Kind.APPLAUSE, "applause_count"),
     (Reaction.Kind.CUSTOMER_LOVE, "customer_love_count"),
@@ -40,39 +40,29 @@ def reaction_buttons(story: Story) -> list[dict]:
     reader gave it (`story.my_reactions`, a set of kinds the view attaches), with the URL that
     toggles it."""
     mine = getattr(story, "my_reactions", set())
-    # One reverse per story, not one per button and attribute: URL reversing was the largest
-    # cost of a feed page's reaction buttons (docs/benchmarks.md).
-    url = reverse("stories:react", args=[story.pk, KIND_SLOT])
     return [
         {
             "kind": kind.value,
             "label": kind.label,
             "count": getattr(story, counter),
             "pressed": kind.value in mine,
-            "url": url.replace(KIND_SLOT, kind.value),
+            "url": links.url("stories:react", story.pk, kind.value),
         }
         for kind, counter in REACTIONS
     ]
 
 
 @register.filter
-def card_key(story: Story, site_version: str) -> str:
-    """A cached card's key: `story|card_key:story_card_version` (stories/cards.py)."""
-    return cards.card_key(story, str(site_version))
+def profile_url(person: User) -> str:
+    """`person.get_absolute_url`, without resolving the URLconf again for every person of a
+    page (stories/links.py)."""
+    return links.person(person.pk)
 
 
 @register.filter
-def detail_key(story: Story, site_version: str) -> str:
-    """The story page's cached part: `story|detail_key:story_card_version` (stories/cards.py)."""
-    return cards.detail_key(story, str(site_version))
-
-
-@register.filter
-def reaction_state(story: Story) -> str:
-    """Everything the reaction buttons show, as a cache key part: counts and pressed kinds."""
-    mine = getattr(story, "my_reactions", set())
-    counts = "-".join(str(getattr(story, counter)) for _, counter in REACTIONS)
-    return f"{counts}:{','.join(sorted(mine))}"
+def tag_url(tag: Tag) -> str:
+    """The feed filtered by this tag."""
+    return f"{links.feed()}?tag={quote(tag.slug, safe='/')}"
 
 
 @register.filter

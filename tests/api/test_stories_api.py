@@ -704,25 +704,21 @@ def test_a_feed_page_costs_the_same_queries_at_two_sizes(api, reader, django_ass
     fill(2, reader)
     client.get(STORIES)  # warm the caller's cached roles
 
-    # Nothing cached: the stories (with author and department), featured, tags, photos, my
-    # reactions.
-    cache.clear()
+    # The stories (with author and department), featured, tags, photos, my reactions.
     with django_assert_num_queries(5) as small:
         assert len(client.get(STORIES).json()["results"]) == 2
     fill(10, reader)
-    cache.clear()
     with django_assert_num_queries(len(small.captured_queries)):
         body = client.get(STORIES, {"page_size": 10}).json()
     assert len(body["results"]) == 10
     assert {tuple(item["my_reactions"]) for item in body["results"]} == {("applause",)}
     with django_assert_num_queries(len(small.captured_queries)):
         client.get(body["next"])
-    # Cached: the stories and my reactions only.
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(len(small.captured_queries)):
         assert client.get(STORIES, {"page_size": 10}).json() == body
 
 
-def test_a_cached_story_keeps_each_readers_own_reactions_and_its_changes(api, reader):
+def test_each_reader_sees_their_own_reactions_and_every_change_at_once(api, reader):
     fill(2, reader)
     other = make_user()
     first = api(reader).get(STORIES).json()["results"]
