@@ -247,9 +247,6 @@ _UPDATE_BATCH = 250
 def _update_people(people: list[User]) -> None:
     """Write the imported fields of these people."""
     User.objects.bulk_update(people, fields=list(_UPDATED_FIELDS), batch_size=_UPDATE_BATCH)
-    from awards import scoreboard_cache  # a department decides who is a candidate
-
-    scoreboard_cache.bump_all()
 
 
 # --- Planning ----------------------------------------------------------------------------------

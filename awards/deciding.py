@@ -200,7 +200,6 @@ def _write_awards(cycle: AwardCycle, ranking: list[Ranked]) -> list[Award]:
     winners = ranking[: cycle.winner_count]
     people = User.objects.in_bulk([row.candidate_id for row in winners])
     cited = citations(cycle, [people[row.candidate_id] for row in winners])
-    scoreboard_cache.bump_all()  # winners cool down in the next cycles; bulk_create is silent
     return Award.objects.bulk_create(
         Award(
             cycle=cycle,
@@ -242,6 +241,7 @@ def decide(*, cycle: AwardCycle, by: User | None) -> Decision:
         raise ConflictError("This cycle was decided at the same moment by someone else.") from None
     ranking = [Ranked(s.candidate_id, s.composite) for s in standings]
     _write_awards(cycle, ranking)
+    scoreboard_cache.standings_changed(cycle.pk)
     return decision
 
 
@@ -330,6 +330,7 @@ def override_ranking(
             "overridden_at",
         ]
     )
+    scoreboard_cache.standings_changed(cycle.pk)
     audit.record(
         "cycle.ranking_overridden",
         actor=by,

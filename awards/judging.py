@@ -80,7 +80,7 @@ def assign_judges(*, cycle: AwardCycle, judges: list[User], by: User) -> list[Ju
     if removed:
         cycle.judges.filter(judge_id__in=removed).delete()
         removed_scores, _ = PanelScore.objects.filter(cycle=cycle, judge_id__in=removed).delete()
-        scoreboard_cache.bump(cycle.pk)
+        scoreboard_cache.standings_changed(cycle.pk)
     JudgeAssignment.objects.bulk_create(JudgeAssignment(cycle=cycle, judge_id=pk) for pk in added)
     audit.record(
         "cycle.judges_assigned",
@@ -153,6 +153,7 @@ def score_candidate(
     except IntegrityError:
         # The same judge saved the same score from two tabs at once: the other insert won.
         panel_score, _ = PanelScore.objects.update_or_create(**key, defaults=values)
+    scoreboard_cache.standings_changed(cycle.pk)
     return panel_score
 
 

@@ -68,6 +68,9 @@ class AwardCycle(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # Moves (by one, with F(), in the same transaction) with every write that changes this
+    # cycle's standings: the scoreboard's cache is keyed on it (awards/scoreboard_cache.py).
+    scoring_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = AwardCycleQuerySet.as_manager()
 
@@ -94,6 +97,17 @@ class AwardCycle(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        # A full save of a loaded cycle writes every field but the scoring version: the value
+        # in memory may be older than the row's, and writing it back would undo an increment.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.attname
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.attname != "scoring_version"
+            ]
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("awards:hr_cycle", args=[self.pk])

@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from awards import access, deciding, judging, scoring
+from awards import access, deciding, judging, scoreboard_cache, scoring
 from awards.api import IsHRToChange, criterion_kind_field
 from awards.models import Award, AwardCycle, Criterion, Decision, PanelScore
 from nominations.api import MAX_ID, PersonSerializer
@@ -273,49 +273,6 @@ class PanelScoresView(APIView):
 # --- The scoreboard ---------------------------------------------------------------------------
 
 
-def _text(value) -> str | None:
-    return None if value is None else str(value)
-
-
-def _live_board(cycle: AwardCycle) -> dict:
-    criteria, inputs = scoring.gather(cycle)
-    standings = scoring.score(criteria, inputs)
-    return {
-        "formula_version": scoring.FORMULA_VERSION,
-        "criteria": [
-            {
-                "id": c.id,
-                "name": c.name,
-                "kind": c.kind,
-                "weight": c.weight,
-                "half_point": _text(c.half_point),
-                "customer_focused": c.customer_focused,
-            }
-            for c in criteria
-        ],
-        "candidates": [
-            {
-                "candidate_id": s.candidate_id,
-                "rank": s.rank,
-                "composite": str(s.composite),
-                "lines": [
-                    {
-                        "criterion": line.criterion_id,
-                        "name": line.name,
-                        "kind": line.kind,
-                        "input": _text(line.input),
-                        "subscore": str(line.subscore),
-                        "weight": line.weight,
-                        "points": str(line.points),
-                    }
-                    for line in s.lines
-                ],
-            }
-            for s in standings
-        ],
-    }
-
-
 def _snapshot_lines(row: dict) -> list[dict]:
     return [
         {
@@ -329,23 +286,6 @@ def _snapshot_lines(row: dict) -> list[dict]:
         }
         for line in row.get("lines") or []
     ]
-
-
-def _decided_board(decision: Decision) -> dict:
-    snapshot = decision.snapshot
-    return {
-        "formula_version": decision.formula_version,
-        "criteria": snapshot.get("rubric") or [],
-        "candidates": [
-            {
-                "candidate_id": int(row["candidate_id"]),
-                "rank": int(row["rank"]),
-                "composite": str(row["composite"]),
-                "lines": _snapshot_lines(row),
-            }
-            for row in sorted(snapshot.get("candidates") or [], key=lambda r: int(r["rank"]))
-        ],
-    }
 
 
 def _override(decision: Decision | None) -> dict | None:
@@ -362,15 +302,37 @@ def _override(decision: Decision | None) -> dict | None:
 
 
 def _decision(cycle: AwardCycle) -> Decision | None:
-    return Decision.objects.select_related("overridden_by").filter(cycle=cycle).first()
+    # The snapshot (megabytes at 10,000 nominations) is read only when it is not cached.
+    return (
+        Decision.objects.select_related("overridden_by")
+        .defer("snapshot")
+        .filter(cycle=cycle)
+        .first()
+    )
 
 
 def scoreboard_data(cycle: AwardCycle) -> tuple[dict, dict[int, User]]:
-    """The scoreboard of a cycle: the decision's snapshot once decided, else computed live;
-    with the candidates as people. A constant number of queries."""
+    """The scoreboard of a cycle: the decision's snapshot once decided, else computed live
+    (awards.scoreboard_cache); with the candidates as people, as they are now. A constant
+    number of queries."""
     decision = _decision(cycle)
-    board = _decided_board(decision) if decision else _live_board(cycle)
-    people = User.objects.in_bulk([row["candidate_id"] for row in board["candidates"]])
+    standings = scoreboard_cache.standings(cycle, decision)
+    rows = standings.board.rows
+    candidates = [
+        {
+            "candidate_id": rows[index][0],
+            "rank": rows[index][2] if decision else standings.ranks(index)[0],
+            "composite": rows[index][3],
+            "lines": standings.text_lines(index),
+        }
+        for index in standings.computed_order()
+    ]
+    board = {
+        "formula_version": decision.formula_version if decision else scoring.FORMULA_VERSION,
+        "criteria": standings.criteria,
+        "candidates": candidates,
+    }
+    people = User.objects.in_bulk([row["candidate_id"] for row in candidates])
     board |= {"cycle": cycle.pk, "decided": decision is not None, "override": _override(decision)}
     return board, people
 

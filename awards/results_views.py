@@ -1,15 +1,12 @@
 """The scoreboard (HR), the override of a decided order, and the results everyone reads once a
 cycle is announced. Thin views: awards.scoring and awards.deciding do the work."""
 
-from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
-from django.core.cache.utils import make_template_fragment_key
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
@@ -26,7 +23,6 @@ from core.api import ConflictError
 from core.decorators import hr_required
 from core.forms import apply_service_errors
 from core.http import AuthedRequest
-from stories import cards as story_cards
 from stories.models import Story
 
 Status = AwardCycle.Status
@@ -36,8 +32,8 @@ OVERRIDE_LISTED = 10  # the override form starts from at least this many of the 
 
 
 # --- Rows of a scoreboard, live or from the decision's snapshot ---------------------------------
-# The standings come from awards.scoreboard_cache (scored or parsed at most once per change);
-# a page turns only its own rows into dicts, with their people and bars.
+# The standings come from awards.scoreboard_cache (scored or parsed at most once per version);
+# a page turns only its own rows into dicts, with their people (read fresh) and bars.
 
 
 def _number(value: Any) -> Decimal | None:
@@ -145,26 +141,19 @@ def _row_html(row: dict) -> SafeString:
     )
 
 
-def _order(board: scoreboard_cache.Board, sort: str) -> tuple[Sequence[int], str]:
-    """The indexes of the board's rows in the order asked for (ties in rank order); rank
-    order for a sort it does not know."""
-    found = board.order(sort)
-    if found is None:
-        return board.order("rank"), "rank"  # type: ignore[return-value]
-    return found, sort
-
-
-def _override_prefix(board: scoreboard_cache.Board, cycle: AwardCycle) -> list[tuple]:
-    """The rows the override form lists to start from: the standing order's top
+def _override_prefix(standings: scoreboard_cache.Standings, cycle: AwardCycle) -> list[int]:
+    """The candidates the override form lists to start from: the standing order's top
     max(winner_count, OVERRIDE_LISTED), or more when an earlier override reordered further
     down. The service keeps the computed order for everyone left out, so the prefix is
     extended until the remaining rows are in computed order: submitting the form unchanged
     then keeps the order that stands."""
-    rows = board.rows
-    start = len(rows) - 1 if rows else 0
-    while start > 0 and rows[start - 1][2] < rows[start][2]:
+    rows = standings.board.rows
+    order, _ = standings.order("rank")
+    computed = [rows[i][2] for i in order]
+    start = len(computed) - 1 if computed else 0
+    while start > 0 and computed[start - 1] < computed[start]:
         start -= 1
-    return rows[: max(cycle.winner_count, OVERRIDE_LISTED, start)]
+    return [rows[i][0] for i in order[: max(cycle.winner_count, OVERRIDE_LISTED, start)]]
 
 
 # --- HR: the scoreboard and the override -------------------------------------------------------
@@ -197,17 +186,10 @@ class OverrideForm(forms.Form):
         return ids
 
 
-def _page_rows(board: scoreboard_cache.Board, page, sort: str) -> list[SafeString]:
-    """The rows of one page of the scoreboard, as HTML (`_row_html`). They are cached with the
-    standings they come from (under the board's key, for as long as the board) and the story
-    cards' version, which a renamed department replaces (the board's versions cover people)."""
-    key = make_template_fragment_key(
-        "scoreboard-rows", [board.key, sort, page.number, story_cards.version()]
-    )
-    cached = cache.get(key) if board.key else None
-    if cached is not None:
-        return [SafeString(html) for html in cached]
-    rows = [scoreboard_cache.row_dict(board, board.rows[index]) for index in page.object_list]
+def _page_rows(standings: scoreboard_cache.Standings, page) -> list[SafeString]:
+    """The rows of one page of the scoreboard, as HTML (`_row_html`), with their people as
+    they are now: one query."""
+    rows = [standings.row(index) for index in page.object_list]
     people = User.objects.select_related("department").in_bulk(
         {row["candidate_id"] for row in rows}
     )
@@ -217,8 +199,6 @@ def _page_rows(board: scoreboard_cache.Board, page, sort: str) -> list[SafeStrin
         if row["person"] is not None:
             row["bar"] = _bar(row)
             html.append(_row_html(row))
-    if board.key:
-        cache.set(key, [str(fragment) for fragment in html], board.timeout)
     return html
 
 
@@ -254,22 +234,18 @@ def hr_scoreboard(request: AuthedRequest, pk: int) -> HttpResponse:
     elif request.method == "POST":
         messages.error(request, "The order can be changed only once the cycle is decided.")
         return redirect("awards:hr_scoreboard", pk=cycle.pk)
-    board = (
-        scoreboard_cache.decided_standings(decision)
-        if decision
-        else scoreboard_cache.cached_standings(cycle)
-    )
-    order, sort = _order(board, request.GET.get("sort", "rank"))
+    standings = scoreboard_cache.standings(cycle, decision)
+    order, sort = standings.order(request.GET.get("sort", "rank"))
     page = Paginator(order, SCOREBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = _page_rows(board, page, sort)
-    listed = _override_prefix(board, cycle) if form is not None and not form.is_bound else []
-    rubric = [dict(criterion) for criterion in board.criteria]
+    rows = _page_rows(standings, page)
+    listed = _override_prefix(standings, cycle) if form is not None and not form.is_bound else []
+    rubric = [dict(criterion) for criterion in standings.criteria]
     for index, criterion in enumerate(rubric):
         criterion["css"] = f"seg-{index % SEGMENTS}"
     if listed:
-        people = User.objects.in_bulk({row[0] for row in listed})
+        people = User.objects.in_bulk(listed)
         form.initial["ranking"] = "\n".join(
-            f"{row[0]} {people[row[0]].full_name}" for row in listed if row[0] in people
+            f"{pk} {people[pk].full_name}" for pk in listed if pk in people
         )
     context = {
         "cycle": cycle,
@@ -279,7 +255,7 @@ def hr_scoreboard(request: AuthedRequest, pk: int) -> HttpResponse:
         "page": page,
         "sort": sort,
         "form": form,
-        "nobody": decision is not None and not board.rows,
+        "nobody": decision is not None and not standings.board.rows,
     }
     return render(request, "hr/cycles_scoreboard.html", context)
 

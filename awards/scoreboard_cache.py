@@ -1,77 +1,56 @@
-"""The scoreboard's standings, cached: scoring a live cycle of 10,000 nominations takes half a
-second and a decision's snapshot is megabytes of JSON, yet HR pages through them many times
-between two changes. (The decision itself, the override and the awards never read this cache:
-they always score from the database.)
+"""The scoreboard's standings, cached: scoring a live cycle of 10,000 nominations takes a good
+part of a second and a decision's snapshot is megabytes of JSON, yet HR pages through them many
+times between two changes. (The decision itself, the override and the awards never read this
+cache: they always score from the database.)
 
-Live standings are cached under a per-cycle "scoring inputs version" plus a global one. Every
-write that can change a live scoreboard bumps a version: the post_save signals below for
-single-row saves (connected in AwardsConfig.ready), explicit `bump`/`bump_all` calls where the
-services write in bulk or delete (queryset.update, bulk_create and fast deletes send no signal).
-A version is bumped as the write happens, inside its transaction (services never wait for the
-commit: several tests count the on-commit callbacks, and reads later in the same transaction
-must see the change). A reader may then score the data as it was just before that commit and
-cache it under the new version; so standings scored within SETTLE seconds of a bump are kept
-for SETTLE seconds only, not for TIMEOUT.
+One cache, keyed on the release, the cycle and the cycle's `scoring_version`. Every service
+that writes something a cycle's standings are computed from (its nominations, their evidence
+and endorsements, the thank-yous approved in it, its panel scores, its rubric, its settings,
+its decision and HR's override) calls `standings_changed` in the transaction of the write: the
+new version commits with the data, or neither does. A reader reads the cycle row (its version)
+before the data it scores, so what it caches under a version is never older than that version.
+A deploy changes the release, so no entry written by other code is ever read.
 
-A decided cycle's standings are cached the same way: its snapshot is frozen, and HR's override
-saves the Decision, which bumps the versions.
+Only what those versioned writes change is cached. The rest is read fresh on every request:
+- who may compete (`scoring.ineligible_ids`, one query): a person deactivated, moved out of the
+  cycle's departments or cooling down after a win in another cycle may be written by any path
+  (a directory import, the admin, another cycle's decision). Live standings are therefore
+  scored for everyone with an active nomination or an approved thank-you, and the ineligible
+  are left out and the ranks counted per request: a candidate's score never depends on who
+  else competes, so the order of the others does not change;
+- the people: names and departments for the rows a page shows (one query), and the names of
+  every candidate when the page is sorted by name (one more).
 
-The cached value is deliberately compact (a row is a tuple of a few ints and strings, the
-lines of a row one string) because unpickling 6,000 rows of dicts of Decimals would cost more
-than the page may take; `row_dict` rebuilds the full row for the 50 rows a page shows.
+A transaction that changes the standings must not read them before it commits (no service
+does, and the views are not atomic): what it cached under its new version would outlive a
+rollback and be found when a later write reaches the same number.
 """
 
-import time
 from array import array
+from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models import F
 
+from accounts.models import User
 from awards import scoring
-from awards.models import Award, AwardCycle, Criterion, Decision, PanelScore
+from awards.models import AwardCycle, Decision
+from core.caching import release_key
 
-FORMAT = 1  # bump when the shape of the cached value changes
-TIMEOUT = 10 * 60  # a safety net: a write path nobody thought of is stale ten minutes at most
-SETTLE = 10  # seconds: standings scored this soon after a bump are kept only this long
-_GLOBAL = "scoreboard:inputs:all"
-
-
-def _cycle_key(cycle_id: int) -> str:
-    return f"scoreboard:inputs:{cycle_id}"
+# Every write moves the key, so an entry never needs to expire to be right: this only lets a
+# cache without an eviction policy free the memory of old versions.
+KEEP = 24 * 60 * 60
 
 
-# --- Versions ---------------------------------------------------------------------------------
-# A version is the time of the last bump in nanoseconds: a new value on every bump, and one that
-# tells how recent the bump was. (A version key that is missing, never set or evicted, starts
-# from the clock too, so no version that was ever in use comes back.)
-
-
-def _touch(key: str) -> None:
-    cache.set(key, time.time_ns(), timeout=None)
-
-
-def bump(cycle_id: int | None) -> None:
-    """The scoring inputs of this cycle changed: its cached live standings are stale."""
+def standings_changed(cycle_id: int | None) -> None:
+    """Something this cycle's standings are computed from was written: a new version, for
+    the cached standings. Call it inside the transaction of the write."""
     if cycle_id is not None:
-        _touch(_cycle_key(cycle_id))
-
-
-def bump_all() -> None:
-    """Something every cycle may depend on changed (a person, an award, a cycle's month)."""
-    _touch(_GLOBAL)
-
-
-def _versions(cycle_id: int) -> tuple[int, int]:
-    keys = [_GLOBAL, _cycle_key(cycle_id)]
-    found = cache.get_many(keys)
-    for key in keys:
-        if key not in found:
-            cache.add(key, time.time_ns(), timeout=None)
-            found[key] = cache.get(key) or time.time_ns()
-    return found[_GLOBAL], found[_cycle_key(cycle_id)]
+        AwardCycle.objects.filter(pk=cycle_id).update(scoring_version=F("scoring_version") + 1)
 
 
 # --- The cached board -------------------------------------------------------------------------
@@ -79,68 +58,38 @@ def _versions(cycle_id: int) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class Board:
-    """A scoreboard in rank order. `rows` are (candidate_id, rank, computed_rank, composite,
-    lines) with the composite a decimal string and lines "input,subscore,points;…" in the
-    order of `criteria` (an empty input is None); `orders` maps a sort key ("composite" or a
-    criterion id as a string) to the row indexes in that order."""
+    """A cycle's standings as cached, in computed rank order. `rows` are (candidate_id, rank,
+    computed_rank, composite, lines), the composite a decimal string and lines
+    "input,subscore,points;…" in the order of `criteria` (an empty input is None); `rank` is
+    the order that stands (HR's override of a decision), the computed rank on a live board.
+    `orders` maps a sort (a criterion id as a string, and "rank" on a decided board) to row
+    indexes; the computed order is the composite order, so it needs none.
+
+    Compact on purpose: unpickling 6,000 rows of dicts of Decimals would cost more than a
+    page may take; `Standings.row` builds the full row for the rows a page shows."""
 
     criteria: list[dict]
     rows: list[tuple]
     orders: dict[str, array]
-    key: str = ""  # where it is cached, and for how long
-    timeout: int = TIMEOUT
-
-    def order(self, sort: str) -> list[int] | array | None:
-        if sort == "rank":
-            return range(len(self.rows))  # type: ignore[return-value]
-        if sort == "name":
-            return self._by_name()
-        return self.orders.get(sort)
-
-    def _by_name(self) -> array:
-        """Alphabetical (ties in rank order): the names are read from the database the first
-        time (one query for every candidate), then cached next to the board. A change of name
-        saves the User, which bumps every version."""
-        from accounts.models import User
-
-        key = f"{self.key}:names"
-        found = cache.get(key) if self.key else None
-        if found is None:
-            ids = [row[0] for row in self.rows]
-            names = dict(User.objects.filter(pk__in=ids).values_list("pk", "full_name"))
-            found = array(
-                "l",
-                sorted(
-                    range(len(self.rows)),
-                    key=lambda i: (names.get(self.rows[i][0], "").lower(), self.rows[i][1]),
-                ),
-            )
-            if self.key:
-                cache.set(key, found, self.timeout)
-        return found
+    decided: bool
 
 
 def _text(value: Decimal | None) -> str:
     return "" if value is None else str(value)
 
 
-def _build(criteria: list[dict], rows: list[tuple], points: list[list[Decimal]]) -> Board:
-    """`rows` sorted by rank; `points[i]` the points of row i per criterion."""
-    orders = {
-        "composite": array(
-            "l",
-            sorted(range(len(rows)), key=lambda i: (-Decimal(rows[i][3]), rows[i][1])),
+def _by_criterion(criteria: list[dict], rows: list[tuple], points: list[list[Decimal]]):
+    """Each criterion's order: more points first, ties in the order that stands."""
+    return {
+        str(criterion["id"]): array(
+            "l", sorted(range(len(rows)), key=lambda i, at=at: (-points[i][at], rows[i][1], i))
         )
+        for at, criterion in enumerate(criteria)
     }
-    for index, criterion in enumerate(criteria):
-        orders[str(criterion["id"])] = array(
-            "l", sorted(range(len(rows)), key=lambda i: (-points[i][index], rows[i][1]))
-        )
-    return Board(criteria=criteria, rows=rows, orders=orders)
 
 
 def _live_board(cycle: AwardCycle) -> Board:
-    criteria, inputs = scoring.gather(cycle)
+    criteria, inputs = scoring.gather_all(cycle)
     standings = scoring.score(criteria, inputs)
     rubric = [
         {
@@ -163,11 +112,12 @@ def _live_board(cycle: AwardCycle) -> Board:
         )
         for s in standings
     ]
-    return _build(rubric, rows, [[line.points for line in s.lines] for s in standings])
+    points = [[line.points for line in s.lines] for s in standings]
+    return Board(rubric, rows, _by_criterion(rubric, rows, points), decided=False)
 
 
 def _snapshot_board(decision: Decision) -> Board:
-    from awards import deciding  # deciding bumps the versions: import it only when needed
+    from awards import deciding  # deciding builds on this module's callers: import it late
 
     snapshot = decision.snapshot
     rubric = [
@@ -181,15 +131,16 @@ def _snapshot_board(decision: Decision) -> Board:
         }
         for c in snapshot.get("rubric", [])
     ]
-    order = {r.candidate_id: i for i, r in enumerate(deciding.effective_ranking(decision), 1)}
+    standing = {r.candidate_id: i for i, r in enumerate(deciding.effective_ranking(decision), 1)}
+    computed = sorted(snapshot.get("candidates", []), key=lambda row: int(row["rank"]))
     rows, points = [], []
-    for row in snapshot.get("candidates", []):
+    for row in computed:
         candidate_id = int(row["candidate_id"])
         lines = row["lines"]
         rows.append(
             (
                 candidate_id,
-                order.get(candidate_id, int(row["rank"])),
+                standing.get(candidate_id, int(row["rank"])),
                 int(row["rank"]),
                 str(row["composite"]),
                 ";".join(
@@ -199,129 +150,127 @@ def _snapshot_board(decision: Decision) -> Board:
             )
         )
         points.append([Decimal(x["points"]) for x in lines])
-    by_rank = sorted(range(len(rows)), key=lambda i: rows[i][1])
-    return _build(rubric, [rows[i] for i in by_rank], [points[i] for i in by_rank])
+    orders = _by_criterion(rubric, rows, points)
+    orders["rank"] = array("l", sorted(range(len(rows)), key=lambda i: (rows[i][1], i)))
+    return Board(rubric, rows, orders, decided=True)
 
 
-def _cached(key: str, build, timeout: int = TIMEOUT) -> Board:
+def _board(cycle: AwardCycle, decision: Decision | None) -> Board:
+    kind = "decided" if decision is not None else "live"
+    key = release_key("scoreboard", cycle.pk, cycle.scoring_version, kind)
     value = cache.get(key)
-    if value is None:
-        board = build()
-        value = (board.criteria, board.rows, board.orders)
-        cache.set(key, value, timeout)
-    criteria, rows, orders = value
-    return Board(criteria=criteria, rows=rows, orders=orders, key=key, timeout=timeout)
+    if value is not None:
+        return Board(*value)
+    board = _snapshot_board(decision) if decision is not None else _live_board(cycle)
+    cache.set(key, (board.criteria, board.rows, board.orders, board.decided), KEEP)
+    return board
 
 
-def _versioned(cycle_id: int, kind: str, build) -> Board:
-    every, mine = _versions(cycle_id)
-    key = f"scoreboard:{kind}:{FORMAT}:{cycle_id}:{every}:{mine}"
-    settled = time.time_ns() - max(every, mine) > SETTLE * 1_000_000_000
-    return _cached(key, build, TIMEOUT if settled else SETTLE)
+# --- The standings of one request -------------------------------------------------------------
 
 
-def cached_standings(cycle: AwardCycle) -> Board:
-    """The live standings of a cycle not yet decided, scored at most once per change."""
-    return _versioned(cycle.pk, "live", lambda: _live_board(cycle))
+class Standings:
+    """A cycle's board as it stands for this request: on a live board, without those who may
+    not compete now, ranked among those who may."""
+
+    def __init__(self, cycle: AwardCycle, board: Board, ineligible: set[int]) -> None:
+        self.cycle = cycle
+        self.board = board
+        self.criteria = board.criteria
+        # Indexes of the rows left out, ascending: a row's rank is its computed rank less the
+        # rows left out above it.
+        self._out = [i for i, row in enumerate(board.rows) if row[0] in ineligible]
+        self._left_out = set(self._out)
+
+    def __len__(self) -> int:
+        return len(self.board.rows) - len(self._out)
+
+    def _kept(self, order: Sequence[int]) -> Sequence[int]:
+        if not self._out:
+            return order
+        return [i for i in order if i not in self._left_out]
+
+    def computed_order(self) -> Sequence[int]:
+        return self._kept(range(len(self.board.rows)))
+
+    def order(self, sort: str) -> tuple[Sequence[int], str]:
+        """The row indexes in the order asked for (ties in rank order), and the sort applied:
+        rank order for a sort it does not know."""
+        if sort == "name":
+            return self._by_name(), sort
+        if sort == "composite":
+            return self.computed_order(), sort
+        found = self.board.orders.get(sort)
+        if found is not None and sort != "rank":
+            return self._kept(found), sort
+        return self._kept(self.board.orders.get("rank") or range(len(self.board.rows))), "rank"
+
+    def _by_name(self) -> list[int]:
+        """Alphabetical, ties in rank order, by the names as they are now."""
+        names = dict(
+            User.objects.filter(scoring.competing(self.cycle)).values_list("pk", "full_name")
+        )
+        rows = self.board.rows
+        by_rank, _ = self.order("rank")
+        return sorted(by_rank, key=lambda i: names.get(rows[i][0], "").lower())
+
+    def ranks(self, index: int) -> tuple[int, int]:
+        """(the rank that stands, the computed rank) of a row."""
+        _, rank, computed, _, _ = self.board.rows[index]
+        if self.board.decided:
+            return rank, computed
+        rank = computed - bisect_left(self._out, index)
+        return rank, rank
+
+    def row(self, index: int) -> dict[str, Any]:
+        """One row as the page, the API and the export read it (decimals as Decimals)."""
+        candidate_id, _, _, composite, lines = self.board.rows[index]
+        rank, computed_rank = self.ranks(index)
+        parsed = [part.split(",") for part in lines.split(";")] if self.criteria else []
+        return {
+            "candidate_id": candidate_id,
+            "rank": rank,
+            "computed_rank": computed_rank,
+            "composite": Decimal(composite),
+            "lines": [
+                {
+                    "criterion_id": criterion["id"],
+                    "name": criterion["name"],
+                    "kind": criterion["kind"],
+                    "input": Decimal(value) if value else None,
+                    "subscore": Decimal(subscore),
+                    "weight": criterion["weight"],
+                    "points": Decimal(points),
+                }
+                for criterion, (value, subscore, points) in zip(self.criteria, parsed, strict=True)
+            ],
+        }
+
+    def text_lines(self, index: int) -> list[dict[str, Any]]:
+        """A row's lines with the numbers as the strings the snapshot stores (the API)."""
+        parsed = self.board.rows[index][4].split(";") if self.criteria else []
+        lines = []
+        for criterion, part in zip(self.criteria, parsed, strict=True):
+            value, subscore, points = part.split(",")
+            lines.append(
+                {
+                    "criterion": criterion["id"],
+                    "name": criterion["name"],
+                    "kind": criterion["kind"],
+                    "input": value or None,
+                    "subscore": subscore,
+                    "weight": criterion["weight"],
+                    "points": points,
+                }
+            )
+        return lines
 
 
-def decided_standings(decision: Decision) -> Board:
-    """A decision's snapshot with HR's override, parsed at most once per change (saving a
-    Decision bumps the versions). Give a Decision loaded with `.defer("snapshot")`: the
-    megabytes of JSON are then fetched only when not cached."""
-    return _versioned(decision.cycle_id, "decided", lambda: _snapshot_board(decision))
-
-
-def row_dict(board: Board, row: tuple) -> dict[str, Any]:
-    """One row as the page (and awards.results_views._bar) reads it."""
-    candidate_id, rank, computed_rank, composite, lines = row
-    parsed = [part.split(",") for part in lines.split(";")] if board.criteria else []
-    return {
-        "candidate_id": candidate_id,
-        "rank": rank,
-        "computed_rank": computed_rank,
-        "composite": Decimal(composite),
-        "lines": [
-            {
-                "criterion_id": criterion["id"],
-                "name": criterion["name"],
-                "kind": criterion["kind"],
-                "input": Decimal(value) if value else None,
-                "subscore": Decimal(subscore),
-                "weight": criterion["weight"],
-                "points": Decimal(points),
-            }
-            for criterion, (value, subscore, points) in zip(board.criteria, parsed, strict=True)
-        ],
-    }
-
-
-# --- Signals: single-row saves that change a live scoreboard ----------------------------------
-
-
-def _nomination_cycle(instance: Any) -> None:
-    """Evidence and endorsements: their nomination's cycle when it is at hand; loading it
-    would add a query to every save, so otherwise every cycle."""
-    field = type(instance)._meta.get_field("nomination")
-    if field.is_cached(instance):
-        bump(instance.nomination.cycle_id)
-    else:
-        bump_all()
-
-
-def _on_cycle_row(sender: type, instance: Any, **kwargs: Any) -> None:
-    bump(instance.cycle_id)
-
-
-def _on_nomination_child(sender: type, instance: Any, **kwargs: Any) -> None:
-    _nomination_cycle(instance)
-
-
-def _on_global(sender: type, instance: Any, **kwargs: Any) -> None:
-    bump_all()
-
-
-# Who is a candidate, and the order of the names.
-USER_FIELDS = {"is_active", "department", "department_id", "full_name"}
-
-
-def _on_user_saved(sender: type, instance: Any, update_fields=None, **kwargs: Any) -> None:
-    # Logging in saves last_login alone: that never changes a scoreboard.
-    if update_fields is None or USER_FIELDS & set(update_fields):
-        bump_all()
-
-
-def _on_eligible_departments(sender: type, instance: Any, action: str, **kwargs: Any) -> None:
-    if action in {"post_add", "post_remove", "post_clear"}:
-        if isinstance(instance, AwardCycle):
-            bump(instance.pk)
-        else:
-            bump_all()
-
-
-def connect() -> None:
-    """Called once from AwardsConfig.ready. No post_delete receiver on evidence, endorsements,
-    panel scores or awards: a receiver turns Django's one-statement (fast) deletes of those
-    rows into a SELECT and a DELETE; the services that delete them bump explicitly."""
-    from accounts.models import Department, User
-    from nominations.models import Endorsement, Evidence, Nomination, ThankYou
-
-    uid = "awards.scoreboard_cache"
-    for model in (Nomination, ThankYou, PanelScore, Criterion):
-        post_save.connect(_on_cycle_row, sender=model, dispatch_uid=f"{uid}.save.{model}")
-    for model in (Nomination, ThankYou, Criterion):
-        post_delete.connect(_on_cycle_row, sender=model, dispatch_uid=f"{uid}.delete.{model}")
-    for model in (Evidence, Endorsement):
-        post_save.connect(_on_nomination_child, sender=model, dispatch_uid=f"{uid}.save.{model}")
-    # A cycle's month and cool-down decide who is cooling down in it; its decision and its
-    # awards keep the winners out of the next cycles.
-    for model in (AwardCycle, Award, Decision):
-        post_save.connect(_on_global, sender=model, dispatch_uid=f"{uid}.save.{model}")
-    post_save.connect(_on_user_saved, sender=User, dispatch_uid=f"{uid}.save.user")
-    for model in (User, Department):
-        post_delete.connect(_on_global, sender=model, dispatch_uid=f"{uid}.delete.{model}")
-    m2m_changed.connect(
-        _on_eligible_departments,
-        sender=AwardCycle.eligible_departments.through,
-        dispatch_uid=f"{uid}.departments",
-    )
+def standings(cycle: AwardCycle, decision: Decision | None = None) -> Standings:
+    """The standings of `cycle` (read from the database in this request, for its version):
+    the decision's snapshot with HR's override once decided, else scored live, at most once
+    per version. Give a Decision loaded with `.defer("snapshot")`: the megabytes of JSON are
+    then fetched only when not cached."""
+    board = _board(cycle, decision)
+    ineligible = set() if board.decided else scoring.ineligible_ids(cycle)
+    return Standings(cycle, board, ineligible)

@@ -2,7 +2,9 @@
 aggregate queries for the whole cycle, never a query per candidate.
 
     score(criteria, inputs)   pure: subscores, points, composite, ranking
-    gather(cycle)             the rubric and every candidate's raw inputs, in 7 queries
+    gather_all(cycle)         the rubric and the raw inputs of everyone competing, in 6 queries
+    ineligible_ids(cycle)     who may not compete in it now, in 1 query
+    gather(cycle)             the two together: the eligible candidates' inputs, in 7 queries
     scoreboard(cycle)         gather + score
     snapshot(...)             the JSON a decision stores, with FORMULA_VERSION
 
@@ -18,19 +20,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from operator import itemgetter
 
-from django.db.models import (
-    BooleanField,
-    Case,
-    Count,
-    Exists,
-    F,
-    OuterRef,
-    Q,
-    Sum,
-    Value,
-    When,
-)
+from django.db.models import Count, DecimalField, Exists, Min, Q, Sum
 from django.db.models.functions import Lower
 
 from accounts.models import User
@@ -45,6 +37,7 @@ COMPOSITE_PLACES = Decimal("0.01")
 ZERO = Decimal(0)
 NO_SUBSCORE = Decimal("0.0000")
 HALF = Decimal("0.5")
+ONE_PLACE = Decimal("0.1")
 ONE = Decimal(1)
 
 Kind = Criterion.Kind
@@ -129,7 +122,8 @@ def panel_subscore(mean: Decimal | None) -> Decimal:
 def evidence_points(*, kind: str, verification: str, no_improvement: bool = False) -> Decimal:
     """The points of one item of evidence: base points × verification factor; a measured
     improvement whose numbers show no improvement earns 1 base point instead of 4. The same
-    rule as Evidence.points, for rows counted in SQL rather than loaded as models."""
+    rule as Evidence.points and nominations.models.evidence_points_sql (which keeps each
+    nomination's `evidence_points`)."""
     if kind == Evidence.Kind.MEASURED_IMPROVEMENT and no_improvement:
         base = Evidence.NO_IMPROVEMENT_POINTS
     else:
@@ -147,13 +141,13 @@ def peer_support(
     """P for one candidate. Each colleague counts once, as their strongest support: a
     nominator 1 (0.5 when the candidate nominated them too, in the same cycle: `pairs` holds
     (nominator, nominee) of the cycle's active nominations), an endorser 0.5."""
-    nominators = set(nominators) - {candidate_id}
-    endorsers = set(endorsers) - nominators - {candidate_id}
-    total = sum(
-        (HALF if (candidate_id, n) in pairs else ONE for n in nominators),
-        start=ZERO,
-    )
-    return total + HALF * len(endorsers)
+    nominators = set(nominators)
+    nominators.discard(candidate_id)
+    endorsers = set(endorsers) - nominators
+    endorsers.discard(candidate_id)
+    reciprocal = sum(1 for n in nominators if (candidate_id, n) in pairs)
+    # Counted in halves: HALF × an int always has one decimal place, as P is shown ("2.0").
+    return HALF * (2 * len(nominators) - reciprocal + len(endorsers))
 
 
 def _input(criterion: CriterionSpec, inputs: Inputs):
@@ -169,25 +163,11 @@ def _input(criterion: CriterionSpec, inputs: Inputs):
     raise KeyError(criterion.kind)
 
 
-def _memo_line(memo: dict, criterion: CriterionSpec, inputs: Inputs) -> Line:
-    """A Line depends only on the criterion and the input, and most candidates share inputs
-    (no thank-you, one nomination…): each distinct pair is computed once per scoring."""
-    raw = _input(criterion, inputs)
-    # str(): Decimal("2") and Decimal("2.0") are equal but shown differently.
-    key = (criterion.id, None if raw is None else str(raw))
-    line = memo.get(key)
-    if line is None:
-        line = memo[key] = _line(criterion, inputs)
-    return line
-
-
-def _line(criterion: CriterionSpec, inputs: Inputs) -> Line:
-    value: Decimal | None
+def _line(criterion: CriterionSpec, value: Decimal | int | None) -> Line:
     if criterion.kind == Kind.PANEL:
-        value = inputs.panel.get(criterion.id)
         subscore = panel_subscore(value)
     else:
-        value = Decimal(_input(criterion, inputs))
+        value = Decimal(value)
         subscore = saturating_subscore(value, criterion.half_point)
     return Line(
         criterion_id=criterion.id,
@@ -206,55 +186,68 @@ _NEVER = dt.datetime.min
 def ranking_key(standing: Standing) -> tuple:
     """Higher composite, then higher customer-evidence subscore, then more distinct customers
     (T), then the earliest first nomination (none last), then the lowest user id."""
-    first = standing.first_nominated_at
-    return (
-        -standing.composite,
-        -standing.customer_evidence_subscore,
-        -standing.thanks,
-        first is None,
-        first or _NEVER,
+    return _key(
+        standing.composite,
+        standing.customer_evidence_subscore,
+        standing.thanks,
+        standing.first_nominated_at,
         standing.candidate_id,
     )
+
+
+def _key(composite, evidence, thanks, first, candidate_id) -> tuple:
+    return (-composite, -evidence, -thanks, first is None, first or _NEVER, candidate_id)
 
 
 def score(criteria: Sequence[CriterionSpec], inputs: Iterable[Inputs]) -> list[Standing]:
     """Every candidate's lines and composite, ranked 1..n by `ranking_key` (a strict total
     order: the last tie-break is the unique user id)."""
     criteria = list(criteria)
+    evidence_at = next(
+        (i for i, c in enumerate(criteria) if c.kind == Kind.CUSTOMER_EVIDENCE), None
+    )
+    # A Line depends only on the criterion and the input, and most candidates share inputs
+    # (no thank-you, one nomination…): each distinct pair is computed once per scoring.
+    memos: list[dict] = [{} for _ in criteria]
     unranked = []
     seen: set[int] = set()
-    memo: dict[tuple, Line] = {}
     for row in inputs:
         if row.candidate_id in seen:
             raise ValueError(f"Candidate {row.candidate_id} appears twice.")
         seen.add(row.candidate_id)
-        lines = tuple(_memo_line(memo, criterion, row) for criterion in criteria)
-        evidence = [line.subscore for line in lines if line.kind == Kind.CUSTOMER_EVIDENCE]
+        lines = []
+        for criterion, memo in zip(criteria, memos, strict=True):
+            raw = _input(criterion, row)
+            # str(): Decimal("2") and Decimal("2.0") are equal but shown differently.
+            key = None if raw is None else str(raw)
+            line = memo.get(key)
+            if line is None:
+                line = memo[key] = _line(criterion, raw)
+            lines.append(line)
+        composite = _round(sum([line.points for line in lines], ZERO), COMPOSITE_PLACES)
+        evidence = NO_SUBSCORE if evidence_at is None else lines[evidence_at].subscore
         unranked.append(
-            Standing(
-                candidate_id=row.candidate_id,
-                rank=0,
-                composite=_round(sum((line.points for line in lines), ZERO), COMPOSITE_PLACES),
-                lines=lines,
-                customer_evidence_subscore=evidence[0] if evidence else NO_SUBSCORE,
-                thanks=row.thanks,
-                first_nominated_at=row.first_nominated_at,
+            (
+                _key(composite, evidence, row.thanks, row.first_nominated_at, row.candidate_id),
+                row,
+                tuple(lines),
+                composite,
+                evidence,
             )
         )
-    unranked.sort(key=ranking_key)
-    return [_with_rank(standing, rank) for rank, standing in enumerate(unranked, start=1)]
-
-
-def _with_rank(standing: Standing, rank: int) -> Standing:
-    return Standing(
-        candidate_id=standing.candidate_id,
-        rank=rank,
-        composite=standing.composite,
-        lines=standing.lines,
-        customer_evidence_subscore=standing.customer_evidence_subscore,
-        thanks=standing.thanks,
-        first_nominated_at=standing.first_nominated_at,
-    )
+    unranked.sort(key=itemgetter(0))
+    return [
+        Standing(
+            candidate_id=row.candidate_id,
+            rank=rank,
+            composite=composite,
+            lines=lines,
+            customer_evidence_subscore=evidence,
+            thanks=row.thanks,
+            first_nominated_at=row.first_nominated_at,
+        )
+        for rank, (_, row, lines, composite, evidence) in enumerate(unranked, start=1)
+    ]
 
 
 # --- Eligibility: cool-down after a win -------------------------------------------------------
@@ -290,96 +283,69 @@ def eligible_again_from(*, cycle: AwardCycle, user: User) -> dt.date | None:
 # --- Gathering the inputs: a constant number of queries ---------------------------------------
 
 
-def _eligible_candidate_ids(cycle: AwardCycle) -> set[int]:
-    """Nominees with an active nomination and employees with an approved thank-you counted in
-    the cycle, who are active, in an eligible department (when the cycle names any) and not
-    cooling down after a recent win. One query."""
+def competing(cycle: AwardCycle) -> Q:
+    """A filter of people: a nominee of an active nomination, or an employee with an approved
+    thank-you counted in the cycle (eligible or not)."""
+    nominated = Nomination.objects.filter(cycle=cycle, status=Nomination.Status.ACTIVE)
+    thanked = ThankYou.objects.filter(cycle=cycle, status=ThankYou.Status.APPROVED)
+    return Q(pk__in=nominated.values("nominee_id")) | Q(pk__in=thanked.values("employee_id"))
+
+
+def ineligible_ids(cycle: AwardCycle) -> set[int]:
+    """Who may not compete in the cycle now: people no longer active, outside the cycle's
+    eligible departments (when it names any), or cooling down after a recent win. Whatever
+    wrote the change (a service, a bulk import, the admin): one query, asked of the people
+    rather than of the cycle's nominations, so it reads a few rows of a small company-wide
+    set (of everyone outside the departments, when the cycle names some); callers keep the
+    candidates they have that are not in it."""
     departments = AwardCycle.eligible_departments.through.objects.filter(awardcycle_id=cycle.pk)
-    nominated = Nomination.objects.filter(
-        cycle=cycle, status=Nomination.Status.ACTIVE, nominee=OuterRef("pk")
-    )
-    thanked = ThankYou.objects.filter(
-        cycle=cycle, status=ThankYou.Status.APPROVED, employee=OuterRef("pk")
-    )
-    users = (
-        User.objects.filter(Exists(nominated) | Exists(thanked), is_active=True)
-        .filter(~Exists(departments) | Q(department_id__in=departments.values("department_id")))
-        .exclude(pk__in=recent_awards(cycle).values("recipient_id"))
-        .order_by()
-    )
-    return set(users.values_list("pk", flat=True))
-
-
-def _evidence_totals(cycle: AwardCycle) -> dict[int, Decimal]:
-    """E per nominee. SQL counts the items per (nominee, kind, verification, shows no
-    improvement); Python weighs them with evidence_points: one query, few rows."""
-    measured = Evidence.Kind.MEASURED_IMPROVEMENT
-    shows_none = Q(kind=measured, before__isnull=False, after__isnull=False) & (
-        Q(higher_is_better=True, after__lte=F("before"))
-        | (
-            (Q(higher_is_better=False) | Q(higher_is_better__isnull=True))
-            & Q(after__gte=F("before"))
-        )
-    )
-    rows = (
-        Evidence.objects.filter(
-            nomination__cycle=cycle, nomination__status=Nomination.Status.ACTIVE
-        )
-        .annotate(
-            no_improvement=Case(
-                When(shows_none, then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            )
-        )
-        .values("nomination__nominee_id", "kind", "verification", "no_improvement")
-        .annotate(items=Count("id"))
-        .order_by()
-    )
-    totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for row in rows:
-        points = evidence_points(
-            kind=row["kind"], verification=row["verification"], no_improvement=row["no_improvement"]
-        )
-        totals[row["nomination__nominee_id"]] += points * row["items"]
-    return totals
+    out = Q(is_active=False) | Q(pk__in=recent_awards(cycle).values("recipient_id"))
+    out |= Exists(departments) & ~Q(department_id__in=departments.values("department_id"))
+    return set(User.objects.filter(out).order_by().values_list("pk", flat=True))
 
 
 def _thanks_totals(cycle: AwardCycle) -> dict[int, int]:
     """T per employee: distinct e-mail addresses, case-insensitively; a thank-you without an
-    address (some helpdesk feedback) counts as its own customer. One query."""
+    address (some helpdesk feedback) counts as its own customer. One query, a row per
+    thank-you of the cycle, counted here."""
+    # An approved thank-you always has an employee (a constraint): saying so again here would
+    # lead SQLite to the (status, employee) index, through every cycle's thank-yous.
     rows = (
-        ThankYou.objects.filter(
-            cycle=cycle, status=ThankYou.Status.APPROVED, employee__isnull=False
-        )
-        .values("employee_id")
-        .annotate(
-            addresses=Count(Lower("customer_email"), distinct=True, filter=~Q(customer_email="")),
-            anonymous=Count("id", filter=Q(customer_email="")),
-        )
+        ThankYou.objects.filter(cycle=cycle, status=ThankYou.Status.APPROVED)
+        .values_list("employee_id", Lower("customer_email"))
         .order_by()
     )
-    return {row["employee_id"]: row["addresses"] + row["anonymous"] for row in rows}
+    addresses: dict[int, set[str]] = defaultdict(set)
+    anonymous: dict[int, int] = defaultdict(int)
+    for employee_id, email in rows:
+        if email:
+            addresses[employee_id].add(email)
+        else:
+            anonymous[employee_id] += 1
+    return {pk: len(addresses[pk]) + anonymous[pk] for pk in addresses.keys() | anonymous.keys()}
 
 
 def _panel_means(cycle: AwardCycle) -> dict[int, dict[int, Decimal]]:
     """candidate → panel criterion → mean judge score (4 decimals). One query."""
     rows = (
         PanelScore.objects.filter(cycle=cycle, criterion__kind=Kind.PANEL)
-        .values("candidate_id", "criterion_id")
+        .values_list("candidate_id", "criterion_id")
         .annotate(total=Sum("score"), judges=Count("id"))
         .order_by()
     )
     means: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for row in rows:
-        mean = _round(Decimal(row["total"]) / row["judges"], MEAN_PLACES)
-        means[row["candidate_id"]][row["criterion_id"]] = mean
+    for candidate_id, criterion_id, total, judges in rows:
+        means[candidate_id][criterion_id] = _round(Decimal(total) / judges, MEAN_PLACES)
     return means
 
 
-def gather(cycle: AwardCycle) -> tuple[list[CriterionSpec], list[Inputs]]:
-    """The cycle's rubric and its eligible candidates' raw inputs (sorted by user id), in
-    seven queries whatever the size of the cycle."""
+TOTAL = DecimalField(max_digits=12, decimal_places=1)  # room for a nominee's many nominations
+
+
+def gather_all(cycle: AwardCycle) -> tuple[list[CriterionSpec], list[Inputs]]:
+    """The cycle's rubric and the raw inputs of everyone `competing` in it, eligible or not
+    (sorted by user id), in six queries whatever the size of the cycle. Nothing in a
+    candidate's inputs depends on who else competes."""
     criteria = [
         CriterionSpec(
             id=c.pk,
@@ -392,21 +358,26 @@ def gather(cycle: AwardCycle) -> tuple[list[CriterionSpec], list[Inputs]]:
         for c in Criterion.objects.filter(cycle=cycle).order_by("position", "id")
     ]
     panel_ids = [c.id for c in criteria if c.kind == Kind.PANEL]
-    candidates = _eligible_candidate_ids(cycle)
+    active = Nomination.objects.filter(cycle=cycle, status=Nomination.Status.ACTIVE).order_by()
 
-    nominations = Nomination.objects.filter(
-        cycle=cycle, status=Nomination.Status.ACTIVE
-    ).values_list("nominee_id", "nominator_id", "created_at")
+    # E (each nomination keeps its evidence points) and the first nomination, per nominee.
     first: dict[int, dt.datetime] = {}
-    nominators: dict[int, set[int]] = defaultdict(set)
-    pairs: set[tuple[int, int]] = set()
-    for nominee_id, nominator_id, created_at in nominations.order_by():
-        if nominee_id not in first or created_at < first[nominee_id]:
-            first[nominee_id] = created_at
-        if nominator_id is not None:  # a customer or a helpdesk: evidence, no peer support
-            nominators[nominee_id].add(nominator_id)
-            pairs.add((nominator_id, nominee_id))
+    evidence: dict[int, Decimal] = {}
+    for nominee_id, earliest, points in (
+        active.values("nominee_id")
+        .annotate(earliest=Min("created_at"), points=Sum("evidence_points", output_field=TOTAL))
+        .values_list("nominee_id", "earliest", "points")
+    ):
+        first[nominee_id] = earliest
+        if points:  # else no evidence, or only disputed: E is 0, shown as "0"
+            # One decimal place, as every point value has (SQLite's SUM drops it).
+            evidence[nominee_id] = points.quantize(ONE_PLACE)
 
+    # P: a customer or a helpdesk nominates without a nominator (evidence, no peer support).
+    nominators: dict[int, set[int]] = defaultdict(set)
+    pairs = set(active.filter(nominator__isnull=False).values_list("nominator_id", "nominee_id"))
+    for nominator_id, nominee_id in pairs:
+        nominators[nominee_id].add(nominator_id)
     endorsers: dict[int, set[int]] = defaultdict(set)
     endorsements = (
         Endorsement.objects.filter(
@@ -419,9 +390,9 @@ def gather(cycle: AwardCycle) -> tuple[list[CriterionSpec], list[Inputs]]:
     for nominee_id, author_id in endorsements:
         endorsers[nominee_id].add(author_id)
 
-    evidence = _evidence_totals(cycle)
     thanks = _thanks_totals(cycle)
     panel = _panel_means(cycle)
+    no_panel: dict[int, Decimal] = {}
     inputs = [
         Inputs(
             candidate_id=candidate,
@@ -433,12 +404,20 @@ def gather(cycle: AwardCycle) -> tuple[list[CriterionSpec], list[Inputs]]:
                 endorsers=endorsers.get(candidate, ()),
                 pairs=pairs,
             ),
-            panel={pk: panel.get(candidate, {}).get(pk) for pk in panel_ids},
+            panel={pk: panel.get(candidate, no_panel).get(pk) for pk in panel_ids},
             first_nominated_at=first.get(candidate),
         )
-        for candidate in sorted(candidates)
+        for candidate in sorted(first.keys() | thanks.keys())
     ]
     return criteria, inputs
+
+
+def gather(cycle: AwardCycle) -> tuple[list[CriterionSpec], list[Inputs]]:
+    """The cycle's rubric and its eligible candidates' raw inputs (sorted by user id), in
+    seven queries whatever the size of the cycle."""
+    criteria, inputs = gather_all(cycle)
+    ineligible = ineligible_ids(cycle)
+    return criteria, [row for row in inputs if row.candidate_id not in ineligible]
 
 
 def scoreboard(cycle: AwardCycle) -> list[Standing]:

@@ -192,7 +192,7 @@ def replace_rubric(*, cycle: AwardCycle, criteria: list[dict], by: User | None) 
     created = Criterion.objects.bulk_create(
         Criterion(cycle=cycle, **_normalise(item, i)) for i, item in enumerate(criteria)
     )
-    scoreboard_cache.bump(cycle.pk)  # bulk_create sends no signal
+    scoreboard_cache.standings_changed(cycle.pk)
     audit.record(
         "cycle.rubric_changed",
         actor=by,
@@ -330,6 +330,7 @@ def update_cycle(
     cycle.save()
     if eligible_departments is not None:
         cycle.eligible_departments.set(eligible_departments)
+    scoreboard_cache.standings_changed(cycle.pk)  # who competes may have changed
     audit.record(
         "cycle.edited",
         actor=by,

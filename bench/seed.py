@@ -416,7 +416,11 @@ def _evidence(rng: random.Random, people: People, nominated: list[Nominated], sc
                 )
 
     with _own_timestamps(Evidence):
-        return _insert(Evidence, rows())
+        count = _insert(Evidence, rows())
+    with transaction.atomic():
+        # The evidence services keep each nomination's points; a bulk load counts them once.
+        Nomination.objects.recount_evidence_points()
+    return count
 
 
 def _endorsements(

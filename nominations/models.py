@@ -3,7 +3,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from awards.models import AwardCycle
@@ -40,6 +41,24 @@ class NominationQuerySet(models.QuerySet):
             )
             .order_by("-created_at", "-id")
         )
+
+    def recount_evidence_points(self) -> int:
+        """Write each nomination's `evidence_points` from its evidence, in one UPDATE. The
+        evidence services call it in the transaction of the change; a bulk load of evidence
+        calls it once at the end."""
+        total = (
+            Evidence.objects.filter(nomination=OuterRef("pk"))
+            .order_by()
+            .values("nomination")
+            .annotate(total=Sum(evidence_points_sql()))
+            .values("total")
+        )
+        return self.update(
+            evidence_points=Coalesce(Subquery(total), Value(Decimal(0)), output_field=POINTS)
+        )
+
+
+POINTS = models.DecimalField(max_digits=5, decimal_places=1)
 
 
 class Nomination(models.Model):
@@ -80,6 +99,11 @@ class Nomination(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Σ of its evidence's points (base × verification factor), kept by the evidence services
+    # in the transaction of each change: the scoring reads it instead of every item.
+    evidence_points = models.DecimalField(
+        max_digits=5, decimal_places=1, default=Decimal(0), editable=False
+    )
 
     objects = NominationQuerySet.as_manager()
 
@@ -99,7 +123,14 @@ class Nomination(models.Model):
                 name="nomination_status_valid",
             ),
         ]
-        indexes = [models.Index(fields=["cycle", "nominee", "status"])]
+        indexes = [
+            models.Index(fields=["cycle", "nominee", "status"]),
+            # Everything the scoring reads of a cycle's nominations, from the index alone.
+            models.Index(
+                fields=["cycle", "status", "nominee", "nominator", "created_at", "evidence_points"],
+                name="nomination_scoring",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.headline
@@ -225,6 +256,37 @@ class Evidence(models.Model):
         return self.base_points * self.factor
 
 
+def shows_no_improvement() -> Q:
+    """Evidence.shows_improvement is False, in SQL: a measured improvement whose numbers did
+    not move the right way (an unanswered direction counts as "lower is better")."""
+    return Q(kind=Evidence.Kind.MEASURED_IMPROVEMENT, before__isnull=False, after__isnull=False) & (
+        Q(higher_is_better=True, after__lte=F("before"))
+        | (
+            (Q(higher_is_better=False) | Q(higher_is_better__isnull=True))
+            & Q(after__gte=F("before"))
+        )
+    )
+
+
+def evidence_points_sql() -> Case:
+    """Evidence.points in SQL, from the same tables of base points and factors."""
+    whens = []
+    for verification, factor in Evidence.FACTORS.items():
+        if not factor:
+            continue  # disputed: the default, 0
+        whens.append(
+            When(
+                shows_no_improvement() & Q(verification=verification),
+                then=Value(Evidence.NO_IMPROVEMENT_POINTS * factor),
+            )
+        )
+        whens += [
+            When(Q(kind=kind, verification=verification), then=Value(base * factor))
+            for kind, base in Evidence.BASE_POINTS.items()
+        ]
+    return Case(*whens, default=Value(Decimal(0)), output_field=POINTS)
+
+
 class Endorsement(models.Model):
     nomination = models.ForeignKey(
         Nomination, on_delete=models.CASCADE, related_name="endorsements"
@@ -298,9 +360,18 @@ class ThankYouQuerySet(models.QuerySet):
         return self.approved().order_by("-moderated_at", "-id")
 
     def for_queue(self) -> "ThankYouQuerySet":
+        """Ready for a queue card or the API: everything a card shows, in the same query.
+        (Not the employee's manager: no card shows them; the services load what they need.)"""
         return self.select_related(
-            "employee__department", "employee__manager", "cycle", "integration", "moderated_by"
+            "employee__department", "cycle", "integration", "moderated_by"
         ).order_by("-created_at", "-id")
+
+    def count_by_status(self) -> dict[str, int]:
+        """How many of these are in each state, every state present: one query, answered
+        from the (status, employee) index alone, so it is counted afresh on every request
+        rather than kept in a counter that a bulk write could leave behind."""
+        counted = dict(self.order_by().values_list("status").annotate(n=Count("*")))
+        return {status: counted.get(status, 0) for status in ThankYou.Status.values}
 
 
 class ThankYou(models.Model):
@@ -392,6 +463,8 @@ class ThankYou(models.Model):
         indexes = [
             models.Index(fields=["employee", "status"]),
             models.Index(fields=["status", "created_at"]),
+            # The moderation queue's tab counts for HR (every thank-you but those about them).
+            models.Index(fields=["status", "employee"]),
             models.Index(fields=["cycle", "status"]),
         ]
 

@@ -14,8 +14,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from awards import scoreboard_cache, scoring
+from awards import scoring
 from awards.models import AwardCycle
+from awards.scoreboard_cache import standings_changed
 from core import audit, notify
 from core.api import ConflictError
 from core.images import process_upload
@@ -111,6 +112,7 @@ def nominate(
         if existing is None:
             raise
         raise _duplicate(existing) from None
+    standings_changed(cycle.pk)
     return nomination
 
 
@@ -154,6 +156,7 @@ def withdraw(*, nomination: Nomination, by: User) -> Nomination:
     _require_open(nomination, "withdraw it")
     nomination.status = Nomination.Status.WITHDRAWN
     nomination.save(update_fields=["status", "updated_at"])
+    standings_changed(nomination.cycle_id)
     if by.pk != nomination.nominator_id:
         audit.record("nomination.withdrawn", actor=by, target=nomination)
     return nomination
@@ -317,7 +320,15 @@ def add_evidence(*, nomination: Nomination, by: User, kind: str, **data) -> Evid
             raise ValidationError({"image": error.messages}) from None
         cleaned["image"] = processed.display
         cleaned["image_thumbnail"] = processed.thumbnail
-    return Evidence.objects.create(nomination=nomination, kind=kind, added_by=by, **cleaned)
+    evidence = Evidence.objects.create(nomination=nomination, kind=kind, added_by=by, **cleaned)
+    _evidence_changed(nomination)
+    return evidence
+
+
+def _evidence_changed(nomination: Nomination) -> None:
+    """Keep the nomination's evidence points, and its cycle's standings, in step."""
+    Nomination.objects.filter(pk=nomination.pk).recount_evidence_points()
+    standings_changed(nomination.cycle_id)
 
 
 @transaction.atomic
@@ -326,7 +337,7 @@ def delete_evidence(*, evidence: Evidence, by: User) -> None:
     if not access.can_add_evidence(by, nomination):
         raise PermissionDenied("Only the nominator can remove evidence.")
     evidence.delete()
-    scoreboard_cache.bump(nomination.cycle_id)
+    _evidence_changed(nomination)
 
 
 @transaction.atomic
@@ -352,6 +363,7 @@ def verify_evidence(*, evidence: Evidence, by: User, status: str, note: str = ""
     evidence.verified_by = by if status != Verification.UNVERIFIED else None
     evidence.verified_at = timezone.now() if status != Verification.UNVERIFIED else None
     evidence.save()
+    _evidence_changed(evidence.nomination)
     audit.record(
         "evidence.verified",
         actor=by,
@@ -382,9 +394,13 @@ def endorse(*, nomination: Nomination, by: User, comment: str) -> Endorsement:
         raise ConflictError("You already endorsed this nomination.")
     try:
         with transaction.atomic():
-            return Endorsement.objects.create(nomination=nomination, author=by, comment=comment)
+            endorsement = Endorsement.objects.create(
+                nomination=nomination, author=by, comment=comment
+            )
     except IntegrityError:
         raise ConflictError("You already endorsed this nomination.") from None
+    standings_changed(nomination.cycle_id)
+    return endorsement
 
 
 @transaction.atomic
@@ -393,6 +409,6 @@ def withdraw_endorsement(*, nomination: Nomination, by: User) -> None:
     if nomination.cycle.status != AwardCycle.Status.OPEN:
         raise ConflictError("The cycle is closed: endorsements can no longer be withdrawn.")
     deleted, _ = Endorsement.objects.filter(nomination=nomination, author=by).delete()
-    scoreboard_cache.bump(nomination.cycle_id)
     if not deleted:
         raise ConflictError("You have not endorsed this nomination.")
+    standings_changed(nomination.cycle_id)

@@ -71,9 +71,13 @@ def nomination(cycle, nominee, nominator=None, **kw) -> Nomination:
 def evidence(nomination, kind, verification=V.VERIFIED, **fields) -> Evidence:
     if verification == V.DISPUTED:
         fields.setdefault("verification_note", "The photo is from another branch.")
-    return Evidence.objects.create(
+    item = Evidence.objects.create(
         nomination=nomination, kind=kind, verification=verification, **fields
     )
+    # Written directly, as a bulk load would: count the nomination's points as the evidence
+    # services do, so that the scoring (which reads the count) sees them.
+    Nomination.objects.filter(pk=nomination.pk).recount_evidence_points()
+    return item
 
 
 def thanks(employee, cycle, email="", status=ThankYou.Status.APPROVED) -> ThankYou:

@@ -13,7 +13,8 @@ from nominations.models import Endorsement, Evidence, Nomination, ThankYou
 from tests.awards.conftest import make_cycle
 from tests.nominations.conftest import category
 
-# rubric, eligible candidates, active nominations, endorsements, evidence, thank-yous, panel
+# rubric, nominees (first nomination, evidence points), nominators, endorsers, thank-yous,
+# panel, and who of them may not compete
 GATHER_QUERIES = 7
 
 Kind = Evidence.Kind
@@ -71,6 +72,7 @@ def build_cycle(nominations: int) -> AwardCycle:
         for n, nom in enumerate(noms)
         for k in range(2)
     )
+    Nomination.objects.filter(cycle=cycle).recount_evidence_points()  # as a bulk load must
     Endorsement.objects.bulk_create(
         Endorsement(nomination=nom, author=staff[(staff.index(nom.nominator) - 1) % size])
         for nom in noms

@@ -835,7 +835,7 @@ def test_queries_do_not_grow_with_the_rubric(hr):
 
 def test_the_admin_shows_cycles_read_only_with_their_rubric(client, db):
     admin = make_user(is_staff=True, is_superuser=True)
-    client.force_login(admin, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(admin, backend="accounts.backends.ModelBackend")
     cycle = make_cycle()
     assert client.get(reverse("admin:awards_awardcycle_changelist")).status_code == 200
     page = client.get(reverse("admin:awards_awardcycle_change", args=[cycle.pk]))
