@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.demo import Demo
 from awards.models import AwardCycle
+from awards.scoreboard_cache import standings_changed
 from nominations.models import Integration, ThankYou
 from nominations.thanks import integrations, services
 
@@ -158,7 +159,10 @@ def seed_thanks(demo: Demo) -> None:
             )
         if item.earlier_cycle and earlier is not None:
             # History: this one was approved last month, while that cycle was open.
+            left = thank_you.cycle_id
             ThankYou.objects.filter(pk=thank_you.pk).update(cycle=earlier)
+            standings_changed(earlier.pk)
+            standings_changed(left)
         demo.count("thank-yous")
     for external_id, who, score, scale, comment, customer in FEEDBACK:
         email = people[who].email if who in people else who

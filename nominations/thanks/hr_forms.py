@@ -14,6 +14,9 @@ PICKER_FIELD = "nominee"
 
 
 class ModerateForm(forms.Form):
+    """Reads an approve/reject POST. Not rendered: a queue card writes its controls as plain
+    HTML (templates/thanks/queue_card.html), with the note's label and help beside them."""
+
     decision = forms.ChoiceField(
         choices=[(d, d.capitalize()) for d in DECISIONS],
         error_messages={
@@ -24,18 +27,8 @@ class ModerateForm(forms.Form):
     note = forms.CharField(
         required=False,
         max_length=500,
-        label="Note",
-        help_text=(
-            "Say why, if you reject it. It stays with the thank-you for HR: the customer and "
-            "the employee do not see it."
-        ),
         error_messages={"max_length": "Keep the note under 500 characters."},
     )
-
-    def __init__(self, *args, thank_you_id: int, **kwargs) -> None:
-        # Every card on the queue has its own form: keep the ids apart.
-        kwargs.setdefault("auto_id", f"id_ty{thank_you_id}_%s")
-        super().__init__(*args, **kwargs)
 
 
 class AssignForm(forms.Form):

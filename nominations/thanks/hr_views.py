@@ -6,21 +6,17 @@ is 404), the services decide every rule and word its errors, which land on the c
 about. htmx requests get the card back; without JavaScript, POST/redirect/GET with a message.
 """
 
-from functools import partial
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.db.models import Count, Q
 from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
-from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.picker import colleague_ids, colleague_picker
@@ -29,7 +25,7 @@ from core.decorators import hr_required
 from core.forms import apply_service_errors
 from core.http import AuthedRequest
 from nominations.models import Integration, ThankYou
-from nominations.thanks import access, cards, integrations, services
+from nominations.thanks import access, integrations, services
 from nominations.thanks.hr_forms import (
     PICKER_FIELD,
     AssignForm,
@@ -37,7 +33,6 @@ from nominations.thanks.hr_forms import (
     IntegrationForm,
     ModerateForm,
 )
-from stories import cards as story_cards
 
 Status = ThankYou.Status
 QUEUE = "thanks/queue.html"
@@ -59,11 +54,14 @@ def _in_my_queue(request: AuthedRequest, pk: int) -> ThankYou:
     return get_object_or_404(access.moderation_queue(request.user).for_queue(), pk=pk)
 
 
-def _card_context(request: AuthedRequest) -> dict:
+def _card_context(request: AuthedRequest, *, controls: bool = False) -> dict:
+    """What every card on the reader's page shares. `controls`: a waiting card gets its
+    approve/reject form, plain HTML in templates/thanks/queue_card.html (no form object)."""
     user = request.user
     return {
         "show_email": access.can_see_customer_email(user),
         "can_assign": access.can_assign(user),
+        "controls": controls,
     }
 
 
@@ -78,13 +76,15 @@ def _card(
 ) -> HttpResponse:
     """One card, fresh from the database, with what just happened to it or what went wrong."""
     thank_you = get_object_or_404(ThankYou.objects.for_queue(), pk=pk)
-    if thank_you.is_waiting:
-        # A failed assignment (an AssignForm) still leaves the card its own moderation form.
-        failed = isinstance(form, ModerateForm) and form.errors
-        thank_you.form = form if failed else ModerateForm(thank_you_id=pk)
-        thank_you.moderatable = True
     context = {"thank_you": thank_you, "result": result, "errors": _errors_of(form)}
-    return render(request, QUEUE + "#card", context | _card_context(request))
+    if isinstance(form, ModerateForm) and form.errors:
+        # The note as typed, with its errors next to it (a failed assignment leaves it empty).
+        context |= {
+            "note": form.data.get("note", ""),
+            "note_errors": form.errors.get("note", []),
+            "decision_errors": form.errors.get("decision", []),
+        }
+    return render(request, QUEUE + "#card", _card_context(request, controls=True) | context)
 
 
 def _errors_of(form: Form | None) -> list[str]:
@@ -113,31 +113,20 @@ def queue(request: AuthedRequest) -> HttpResponse:
     if status not in Status.values:
         status = Status.CONFIRMED
     mine = access.moderation_queue(user)
-    counts = cards.tab_counts(
-        user, lambda: mine.aggregate(**{s: Count("pk", filter=Q(status=s)) for s in Status.values})
-    )
+    # Counted on every request, never cached (ThankYouQuerySet.count_by_status says why).
+    counts = mine.count_by_status()
     paginator = Paginator(mine.for_queue().filter(status=status), QUEUE_PAGE_SIZE)
-    # The tab's count is the paginator's: counting the tab again cost a query over every
-    # thank-you in it (docs/benchmarks.md).
+    # The tab's count is the paginator's: no second count over the same thank-yous.
     paginator.count = counts[status]
     page = paginator.get_page(request.GET.get("page"))
-    reader = _card_context(request)
-    site_version = story_cards.version()
-    for thank_you in page:
-        if thank_you.is_waiting:
-            # Built only if the card is not cached (its form is then rendered).
-            thank_you.form = SimpleLazyObject(partial(ModerateForm, thank_you_id=thank_you.pk))
-            thank_you.moderatable = True
-        thank_you.card_key = cards.card_key(thank_you, **reader, site_version=site_version)
     tabs = [{"status": s, "label": label, "count": counts[s]} for s, label in TABS]
     context = {
         "page": page,
         "status": status,
         "tabs": tabs,
         "current": next(tab for tab in tabs if tab["status"] == status),
-        "card_seconds": cards.CARD_SECONDS,
     }
-    return render(request, QUEUE, context | reader)
+    return render(request, QUEUE, context | _card_context(request, controls=True))
 
 
 def _moderated_message(thank_you: ThankYou, decision: str) -> str:
@@ -159,7 +148,7 @@ def _moderated_message(thank_you: ThankYou, decision: str) -> str:
 @require_POST
 def moderate(request: AuthedRequest, pk: int) -> HttpResponse:
     thank_you = _in_my_queue(request, pk)
-    form = ModerateForm(request.POST, thank_you_id=pk)
+    form = ModerateForm(request.POST)
     result = ""
     if form.is_valid():
         decision = form.cleaned_data["decision"]

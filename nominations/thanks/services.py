@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from awards.models import AwardCycle
+from awards.scoreboard_cache import standings_changed
 from core import audit, notify
 from core.api import ConflictError
 from core.ratelimit import Limit, RateLimited, ip_hash
@@ -439,6 +440,8 @@ def moderate_thanks(
     thank_you.moderated_at = now or timezone.now()
     thank_you.moderation_note = note
     thank_you.save()
+    if thank_you.status == Status.APPROVED:
+        standings_changed(thank_you.cycle_id)  # it counts in that cycle's scoring now
     audit.record(
         f"thanks.{thank_you.status}",
         actor=by,

@@ -204,7 +204,7 @@ def test_the_sixth_thank_you_from_one_address_in_an_hour_is_a_429(api, team):
 def test_a_signed_in_browser_can_send_a_thank_you_without_a_csrf_token(team):
     # The form's endpoint ignores the session, so its CSRF rule cannot make it fail.
     client = APIClient(enforce_csrf_checks=True)
-    client.force_login(team.colleague, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(team.colleague, backend="accounts.backends.ModelBackend")
 
     response = client.post(THANKS, payload(team), format="json")
 

@@ -181,7 +181,7 @@ def test_the_documented_python_example_delivers_the_feedback(helpdesk, agent, ca
 
 def test_a_signed_in_session_changes_nothing_for_the_webhook(client, helpdesk, agent):
     # No authentication classes: a browser session (and its CSRF rule) plays no part.
-    client.force_login(agent, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(agent, backend="accounts.backends.ModelBackend")
     integration, secret = helpdesk
     body = documented_body()
     response = post(client, integration.slug, body, integrations.sign(body, secret))
