@@ -146,10 +146,11 @@ else:
 # Sessions live in the database; with a shared Redis, Django also keeps each one there under its
 # own key (written through on every save and delete), so reading one costs no query. Not with
 # the per-process local-memory cache: another worker would keep a session it never saw ended.
+# Django's stores, with the per-request read as plain SQL (accounts/sessions/). The suite keeps
+# the database store on both databases so that its query counts are the same with and without
+# Redis; tests/accounts/test_request_floor.py covers the cached one.
 SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
-    if REDIS_URL
-    else "django.contrib.sessions.backends.db"
+    "accounts.sessions.cached_db" if REDIS_URL and not TESTING else "accounts.sessions.db"
 )
 
 TASKS_BACKEND = env.str("TASKS_BACKEND", default="immediate")

@@ -136,3 +136,28 @@ def test_the_layouts_links_are_the_sites_urls(login, name):
     assert f'href="{reverse(LAYOUT_URLS[name])}"' in client.get(FLOOR).content.decode() or (
         f'action="{reverse(LAYOUT_URLS[name])}"' in client.get(FLOOR).content.decode()
     )
+
+
+def test_with_a_shared_cache_the_session_is_read_without_a_query(login, settings):
+    settings.SESSION_ENGINE = "accounts.sessions.cached_db"
+    person = make_user()
+    client = login(person)
+    _queries(client)
+    sql = _queries(client)
+    assert len(sql) == 1 and "accounts_user" in sql[0]
+    # Signing out ends it in the database and in the cache alike.
+    client.post(reverse("account_logout"))
+    response = client.get(FLOOR)
+    assert response.status_code == 302
+
+
+def test_an_expired_or_unknown_session_is_no_session(login, settings):
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    client = login(make_user())
+    assert client.get(FLOOR).status_code == 200
+    Session.objects.update(expire_date=timezone.now())
+    assert client.get(FLOOR).status_code == 302
+    client.cookies["sessionid"] = "not-a-session"
+    assert client.get(FLOOR).status_code == 302
