@@ -220,8 +220,7 @@ def _bench_settings(**env: str) -> dict:
     """bench.settings as a fresh process loads it (the way `python -m bench` and gunicorn do)."""
     code = (
         "import json, bench.settings as s; print(json.dumps({"
-        "'proxies': [s.TRUSTED_PROXY_COUNT, s.ALLAUTH_TRUSTED_PROXY_COUNT,"
-        " s.REST_FRAMEWORK['NUM_PROXIES']],"
+        "'user_rate': s.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['user'],"
         "'prefix': s.CACHES['default'].get('KEY_PREFIX'), 'db': s.DATABASES['default']['NAME']}))"
     )
     environment = {
@@ -241,10 +240,15 @@ def _bench_settings(**env: str) -> dict:
     return json.loads(done.stdout)
 
 
-def test_the_bench_trusts_the_load_tests_proxy_everywhere_the_address_is_read():
-    # allauth (the thank-you limits) and DRF copy the setting when the site's settings load:
-    # each copy must say one proxy, or every simulated customer is 127.0.0.1 and gets a 429.
-    assert _bench_settings()["proxies"] == [1, 1, 1]
+def test_the_load_test_is_not_throttled_but_the_throttle_still_runs():
+    from config import settings as site
+
+    found = _bench_settings()
+    assert found["user_rate"] == "1000000/minute"
+    assert (
+        "rest_framework.throttling.UserRateThrottle"
+        in (site.REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"])
+    )
 
 
 def test_the_bench_keeps_to_cache_keys_of_its_own_in_a_shared_redis():
