@@ -393,3 +393,31 @@ def test_nomination_pairs_are_unique_per_cycle(seeded):
         .filter(n__gt=1)
     )
     assert not duplicated.exists()
+
+
+def test_runs_are_compared_side_by_side():
+    from bench.compare import side_by_side
+
+    sqlite = _result()
+    postgres = _result(
+        database={"vendor": "postgresql", "name": "PostgreSQL", "version": "15"},
+        cache="Redis",
+    )
+    postgres["load"] = postgres["load"] | {
+        "rows": [
+            postgres["load"]["rows"][0],
+            postgres["load"]["rows"][1] | {"rps": 1300.0, "share": 0.325, "met": True},
+        ]
+    }
+    postgres["pages"] = [postgres["pages"][0] | {"p95_ms": 2.5, "queries": 1}]
+    text = side_by_side([sqlite, postgres])
+    assert "SQLite 3.40 + local memory, scale 1: req/s" in text
+    assert "PostgreSQL 15 + Redis, scale 1: req/s" in text
+    assert (
+        "| Floor | 1,000 | 25.0% | 12.0 | 8 | 1,300 | 32.5% | 2.5 | 1 | ≥ 30%: MISSED / met |"
+        in (text)
+    )
+    assert (
+        "| Bare Django view | 4,000 | 100.0% | — | — | 4,000 | 100.0% | — | — | the reference |"
+        in (text)
+    )
