@@ -15,7 +15,7 @@ PICKER_FIELD = "nominee"
 
 class ModerateForm(forms.Form):
     """Reads an approve/reject POST. Not rendered: a queue card writes its controls as plain
-    HTML (templates/thanks/queue_card.html), with the note's label and help beside them."""
+    HTML (nominations/thanks/cards.py), with the note's label and help beside them."""
 
     decision = forms.ChoiceField(
         choices=[(d, d.capitalize()) for d in DECISIONS],

@@ -3,7 +3,9 @@ reports') and HR's console of helpdesk integrations.
 
 Thin views: nominations/thanks/access.py decides who sees what (a thank-you outside your queue
 is 404), the services decide every rule and word its errors, which land on the card they are
-about. htmx requests get the card back; without JavaScript, POST/redirect/GET with a message.
+about. The card itself is written by nominations/thanks/cards.py, the one source of it on the
+queue, the assign page and in htmx responses. htmx requests get the card back; without
+JavaScript, POST/redirect/GET with a message.
 """
 
 from django.conf import settings
@@ -25,7 +27,7 @@ from core.decorators import hr_required
 from core.forms import apply_service_errors
 from core.http import AuthedRequest
 from nominations.models import Integration, ThankYou
-from nominations.thanks import access, integrations, services
+from nominations.thanks import access, cards, integrations, services
 from nominations.thanks.hr_forms import (
     PICKER_FIELD,
     AssignForm,
@@ -54,17 +56,6 @@ def _in_my_queue(request: AuthedRequest, pk: int) -> ThankYou:
     return get_object_or_404(access.moderation_queue(request.user).for_queue(), pk=pk)
 
 
-def _card_context(request: AuthedRequest, *, controls: bool = False) -> dict:
-    """What every card on the reader's page shares. `controls`: a waiting card gets its
-    approve/reject form, plain HTML in templates/thanks/queue_card.html (no form object)."""
-    user = request.user
-    return {
-        "show_email": access.can_see_customer_email(user),
-        "can_assign": access.can_assign(user),
-        "controls": controls,
-    }
-
-
 def _error_text(error: Exception) -> str:
     if isinstance(error, ConflictError):
         return error.message
@@ -76,15 +67,17 @@ def _card(
 ) -> HttpResponse:
     """One card, fresh from the database, with what just happened to it or what went wrong."""
     thank_you = get_object_or_404(ThankYou.objects.for_queue(), pk=pk)
-    context = {"thank_you": thank_you, "result": result, "errors": _errors_of(form)}
+    typed = {}
     if isinstance(form, ModerateForm) and form.errors:
         # The note as typed, with its errors next to it (a failed assignment leaves it empty).
-        context |= {
+        typed = {
             "note": form.data.get("note", ""),
             "note_errors": form.errors.get("note", []),
             "decision_errors": form.errors.get("decision", []),
         }
-    return render(request, QUEUE + "#card", _card_context(request, controls=True) | context)
+    reader = cards.Reader(request, controls=True)
+    html = cards.card(thank_you, reader, result=result, errors=_errors_of(form), **typed)
+    return HttpResponse(html)
 
 
 def _errors_of(form: Form | None) -> list[str]:
@@ -120,13 +113,15 @@ def queue(request: AuthedRequest) -> HttpResponse:
     paginator.count = counts[status]
     page = paginator.get_page(request.GET.get("page"))
     tabs = [{"status": s, "label": label, "count": counts[s]} for s, label in TABS]
+    reader = cards.Reader(request, controls=True)
     context = {
         "page": page,
+        "cards": [cards.card(thank_you, reader) for thank_you in page],
         "status": status,
         "tabs": tabs,
         "current": next(tab for tab in tabs if tab["status"] == status),
     }
-    return render(request, QUEUE, context | _card_context(request, controls=True))
+    return render(request, QUEUE, context)
 
 
 def _moderated_message(thank_you: ThankYou, decision: str) -> str:
@@ -217,12 +212,13 @@ def assign(request: AuthedRequest, pk: int) -> HttpResponse:
         picked = [thank_you.employee_id]
     context = {
         "thank_you": thank_you,
+        "card": cards.card(thank_you, cards.Reader(request, controls=False)),
         "form": form,
         "picker": colleague_picker(field=PICKER_FIELD, q=source.get("q", ""), selected=picked),
     }
     if searching:
         context["picker_message"] = "Pick the colleague you mean from the list below."
-    return render(request, "thanks/queue_assign.html", context | _card_context(request))
+    return render(request, "thanks/queue_assign.html", context)
 
 
 # --- helpdesk integrations --------------------------------------------------------------------
