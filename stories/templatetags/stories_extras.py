@@ -4,28 +4,17 @@ Nothing here decides a rule: reaction counts come from the story's counters, whe
 is an improvement from Story.shows_improvement.
 """
 
-import functools
-import html
 from decimal import Decimal
-from urllib.parse import quote
 
 from django import template
-from django.utils.html import strip_tags
-from django.utils.text import Truncator
+from django.utils.safestring import SafeString
 
 from accounts.models import User
-from core.markdown import render as render_markdown
-from stories import links
-from stories.models import Reaction, Story, Tag
+from stories import links, rendering
+from stories.models import Story
 
 register = template.Library()
 
-EXCERPT_CHARS = 220
-REACTIONS = (
-    (Reaction.Kind.APPLAUSE, "applause_count"),
-    (Reaction.Kind.CUSTOMER_LOVE, "customer_love_count"),
-    (Reaction.Kind.LEARNED, "learned_count"),
-)
 # The Check chart, in SVG user units (it scales with its container).
 CHART_WIDTH = 480
 CHART_LABEL = 70
@@ -35,34 +24,50 @@ CHART_ROW = 40
 
 
 @register.filter
-def reaction_buttons(story: Story) -> list[dict]:
-    """The three reactions of a story: kind, label, count (from the counters) and whether the
-    reader gave it (`story.my_reactions`, a set of kinds the view attaches), with the URL that
-    toggles it."""
-    mine = getattr(story, "my_reactions", set())
-    return [
-        {
-            "kind": kind.value,
-            "label": kind.label,
-            "count": getattr(story, counter),
-            "pressed": kind.value in mine,
-            "url": links.url("stories:react", story.pk, kind.value),
-        }
-        for kind, counter in REACTIONS
-    ]
-
-
-@register.filter
 def profile_url(person: User) -> str:
     """`person.get_absolute_url`, without resolving the URLconf again for every person of a
     page (stories/links.py)."""
     return links.person(person.pk)
 
 
-@register.filter
-def tag_url(tag: Tag) -> str:
-    """The feed filtered by this tag."""
-    return f"{links.feed()}?tag={quote(tag.slug, safe='/')}"
+register.filter("tag_url", rendering.tag_url)
+excerpt = register.filter("excerpt", rendering.excerpt)
+
+
+@register.simple_tag(takes_context=True)
+def story_card(
+    context: template.Context, story: Story, *, compact: bool = False, heading: str = ""
+) -> SafeString:
+    """A story card (stories/rendering.py); its reaction buttons when `reactable` is in the
+    context, with the page's CSRF token."""
+    return rendering.card_html(
+        story,
+        compact=bool(compact),
+        heading=heading or "",
+        reactable=bool(context.get("reactable")),
+        csrf_token=context.get("csrf_token", ""),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def story_reactions(context: template.Context, story: Story) -> SafeString:
+    """The reactions group of a story, as on its card; htmx swaps it after a reaction."""
+    return rendering.reactions_html(
+        story,
+        reactable=bool(context.get("reactable")),
+        csrf_token=context.get("csrf_token", ""),
+        problem=context.get("problem") or "",
+    )
+
+
+@register.simple_tag
+def kind_badge(story: Story) -> SafeString:
+    return rendering.kind_badge_html(story)
+
+
+@register.simple_tag
+def award_banner(story: Story) -> SafeString:
+    return rendering.award_banner_html(story)
 
 
 @register.filter
@@ -72,20 +77,6 @@ def metric(value: Decimal | None) -> str:
         return ""
     text = f"{Decimal(value).normalize():f}"
     return "0" if text in ("-0", "0") else text
-
-
-@register.filter
-def excerpt(story: Story) -> str:
-    """A short plain-text taste of the story for its card (markdown rendered, then stripped)."""
-    return _excerpt(story.body, story.plan or story.heard or story.quote or "")
-
-
-@functools.lru_cache(maxsize=4096)
-def _excerpt(body: str, fallback: str) -> str:
-    # Memoised on the texts themselves, so an edited story is never served a stale excerpt:
-    # rendering markdown was an eighth of a feed page's time (docs/benchmarks.md).
-    text = html.unescape(strip_tags(render_markdown(body))) if body else fallback
-    return Truncator(" ".join(text.split())).chars(EXCERPT_CHARS)
 
 
 @register.inclusion_tag("stories/check_chart.html")
