@@ -26,8 +26,10 @@ does, and the views are not atomic): what it cached under its new version would 
 rollback and be found when a later write reaches the same number.
 """
 
+import threading
 from array import array
 from bisect import bisect_left
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -155,15 +157,43 @@ def _snapshot_board(decision: Decision) -> Board:
     return Board(rubric, rows, orders, decided=True)
 
 
+# The few boards this process read last, under the same keys: reading a board of 6,000 rows
+# back from the shared cache (a Redis round trip of a megabyte, then unpickling it) cost more
+# than the rest of the page. The key names the version read from the database in this very
+# request, so a board found here is exactly the one the shared cache holds under that key.
+RECENT_BOARDS = 4
+_recent: OrderedDict[str, Board] = OrderedDict()
+_recent_lock = threading.Lock()
+
+
+def _remember(key: str, board: Board) -> Board:
+    with _recent_lock:
+        _recent[key] = board
+        _recent.move_to_end(key)
+        while len(_recent) > RECENT_BOARDS:
+            _recent.popitem(last=False)
+    return board
+
+
+def forget_recent() -> None:
+    """Empty this process's boards (the tests' databases reuse ids and versions)."""
+    with _recent_lock:
+        _recent.clear()
+
+
 def _board(cycle: AwardCycle, decision: Decision | None) -> Board:
     kind = "decided" if decision is not None else "live"
     key = release_key("scoreboard", cycle.pk, cycle.scoring_version, kind)
+    with _recent_lock:
+        found = _recent.get(key)
+    if found is not None:
+        return found
     value = cache.get(key)
     if value is not None:
-        return Board(*value)
+        return _remember(key, Board(*value))
     board = _snapshot_board(decision) if decision is not None else _live_board(cycle)
     cache.set(key, (board.criteria, board.rows, board.orders, board.decided), KEEP)
-    return board
+    return _remember(key, board)
 
 
 # --- The standings of one request -------------------------------------------------------------

@@ -22,9 +22,13 @@ def _media_root(settings, tmp_path):
 def _fresh_cache():
     from django.core.cache import cache
 
+    from awards.scoreboard_cache import forget_recent
+
     cache.clear()
+    forget_recent()
     yield
     cache.clear()
+    forget_recent()
 
 
 def make_department(name: str | None = None, *, faces_customers: bool = False) -> Department:

@@ -143,6 +143,31 @@ def test_the_live_standings_are_scored_once_until_something_changes(login, hr, m
     assert len(rows(client.get(board_url(cycle, "?sort=name")).content.decode())) == 3
 
 
+def test_a_process_reads_a_board_from_the_shared_cache_once_per_version(login, hr, monkeypatch):
+    from django.core.cache import cache
+
+    cycle = cycle_of(3, dt.date(2030, 1, 1))
+    client = login(hr)
+    client.get(board_url(cycle))  # scored, and kept in the shared cache and in this process
+    read = []
+    real_get = cache.get
+    monkeypatch.setattr(
+        cache, "get", lambda key, *a, **k: read.append(key) or real_get(key, *a, **k)
+    )
+    client.get(board_url(cycle))
+    assert not [key for key in read if ":scoreboard:" in key]
+
+    scoreboard_cache.forget_recent()  # another worker: it reads the shared cache once
+    client.get(board_url(cycle))
+    client.get(board_url(cycle))
+    assert len([key for key in read if ":scoreboard:" in key]) == 1
+
+    scoreboard_cache.standings_changed(cycle.pk)  # a new version is never served from memory
+    read.clear()
+    client.get(board_url(cycle))
+    assert len([key for key in read if ":scoreboard:" in key]) == 1
+
+
 # --- Every write through the services shows at once -------------------------------------------
 
 
