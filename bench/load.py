@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.urls import reverse
 
 from bench.measure import Subjects, logged_in_clients, pages
 
@@ -148,11 +149,15 @@ def _wait_until_up(url: str, server: subprocess.Popen, timeout: float = 60) -> N
 
 def targets(s: Subjects, site: str, bare: str) -> list[Target]:
     """The bare view first, then every page the in-process measurement times, each with the
-    session of the person it is measured as."""
+    cookies of the person it is measured as: their session, and the CSRF cookie a browser
+    keeps (without it every page with a form would make a new CSRF secret and set it)."""
     cookies = {}
     for role, client in logged_in_clients(s).items():
-        session = client.cookies.get(settings.SESSION_COOKIE_NAME)
-        cookies[role] = f"{settings.SESSION_COOKIE_NAME}={session.value}" if session else ""
+        client.get(reverse("thanks:form"))  # a page with a form: sets the CSRF cookie
+        names = (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME)
+        cookies[role] = "; ".join(
+            f"{name}={client.cookies[name].value}" for name in names if name in client.cookies
+        )
     page_targets = [
         Target(page.key, page.label, site + page.url, cookies[page.who]) for page in pages(s)
     ]
