@@ -13,6 +13,16 @@ PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tests last. They run against a live server on a transactional database,
+    which is emptied after each of them, data migrations' rows included (the nomination
+    categories): a test that relies on those must not run after them. pytest-django puts
+    transactional tests after the others, but pytest's grouping of the browser's session-wide
+    parameter can move them back among the rest."""
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.path).replace("\\", "/"))
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
