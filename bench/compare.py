@@ -3,10 +3,9 @@ instance SQLite and PostgreSQL + Redis at scale 1): each page's requests per sec
 of the bare Django view under load, and its in-process p95 and queries, per run."""
 
 import json
+import os
 import sys
 from pathlib import Path
-
-from bench.report import P95_TARGET_MS, _share_verdict
 
 
 def _title(result: dict) -> str:
@@ -16,6 +15,8 @@ def _title(result: dict) -> str:
 
 
 def side_by_side(results: list[dict]) -> str:
+    from bench.report import P95_TARGET_MS, _share_verdict
+
     rows: dict[str, dict] = {}
     order: list[str] = []
     for index, result in enumerate(results):
@@ -64,6 +65,11 @@ def main(argv: list[str]) -> int:
     if len(argv) < 1:
         print(__doc__, file=sys.stderr)
         return 2
+    # The report's helpers live beside the measurements, which import the models.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
     print(side_by_side([json.loads(Path(name).read_text()) for name in argv]))
     return 0
 
