@@ -6,18 +6,23 @@ activity at most once every ACTIVITY_INTERVAL per session, and at once when the 
 address or browser changes (allauth's `session_client_changed` signal still fires then). The
 UserSession rows are what "Your sessions" lists and what deactivating a person ends; they are
 created at login by allauth itself.
+
+When activity was last recorded, and for which client, is kept in a small signed cookie bound
+to the session key, not in the session: saving the session would move its end each time, and
+a session used every fortnight would never end. The signature's timestamp is the interval, so
+a copied or old cookie hides nothing for longer than that.
 """
 
 import hashlib
-import time
 from collections.abc import Callable
 
 from allauth.account.adapter import get_adapter
 from allauth.usersessions.models import UserSession
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 ACTIVITY_INTERVAL = 5 * 60  # seconds
-SESSION_KEY = "_plaudit_activity"
+COOKIE = "plaudit_activity"
 
 
 def _client(request: HttpRequest) -> str:
@@ -27,6 +32,10 @@ def _client(request: HttpRequest) -> str:
     return hashlib.blake2b(f"{address}\n{agent}".encode(), digest_size=8).hexdigest()
 
 
+def _salt(session_key: str) -> str:
+    return f"{COOKIE}:{session_key}"
+
+
 class SessionActivityMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -34,17 +43,26 @@ class SessionActivityMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         session = getattr(request, "session", None)
         user = getattr(request, "user", None)
-        if session is not None and session.session_key and user and user.is_authenticated:
-            recorded = session.get(SESSION_KEY)
-            now = time.time()
+        key = session.session_key if session is not None else None
+        recorded = None
+        if key and user and user.is_authenticated:
             client = _client(request)
-            if (
-                not isinstance(recorded, list)
-                or len(recorded) != 2
-                or recorded[1] != client
-                or not isinstance(recorded[0], int | float)
-                or now - recorded[0] >= ACTIVITY_INTERVAL
-            ):
+            seen = request.get_signed_cookie(
+                COOKIE, default=None, salt=_salt(key), max_age=ACTIVITY_INTERVAL
+            )
+            if seen != client:
                 UserSession.objects.create_from_request(request)
-                session[SESSION_KEY] = [now, client]
-        return self.get_response(request)
+                recorded = client
+        response = self.get_response(request)
+        # Only for the session it was recorded for (not after signing out or in).
+        if recorded and request.session.session_key == key:
+            response.set_signed_cookie(
+                COOKIE,
+                recorded,
+                salt=_salt(key),
+                max_age=ACTIVITY_INTERVAL,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite=settings.SESSION_COOKIE_SAMESITE,
+            )
+        return response

@@ -1,7 +1,10 @@
 """Every change to people: profile edits, deactivation. The directory import is in
 accounts/directory_import.py."""
 
+from importlib import import_module
+
 from allauth.usersessions.models import UserSession
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from knox.models import AuthToken
@@ -41,6 +44,13 @@ def update_profile(
     return person
 
 
+def forget_sessions(keys: list[str]) -> None:
+    """End these sessions in the session store (the database and, with cached_db, the cache)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in keys:
+        store(session_key=key).delete()
+
+
 @transaction.atomic
 def deactivate(*, person: User, by: User | None) -> User:
     """Deactivate an account: ends every session and revokes every API token at once."""
@@ -53,6 +63,10 @@ def deactivate(*, person: User, by: User | None) -> User:
     sessions = list(UserSession.objects.filter(user=person))
     for session in sessions:
         session.end()
+    # With Redis (cached_db), a request reading one of these sessions before the commit may
+    # copy its row back into the cache: forget them again once the deletion is visible.
+    keys = [session.session_key for session in sessions]
+    transaction.on_commit(lambda: forget_sessions(keys))
     tokens = AuthToken.objects.filter(user=person).delete()[0]
     audit.record("user.deactivated", actor=by, target=person, sessions=len(sessions), tokens=tokens)
     return person

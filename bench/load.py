@@ -24,6 +24,7 @@ from pathlib import Path
 from django.conf import settings
 from django.urls import reverse
 
+from accounts.middleware import COOKIE as ACTIVITY_COOKIE
 from bench.measure import Subjects, logged_in_clients, pages
 
 # What each page must reach, as a share of the bare view's requests per second (DESIGN §10).
@@ -149,12 +150,13 @@ def _wait_until_up(url: str, server: subprocess.Popen, timeout: float = 60) -> N
 
 def targets(s: Subjects, site: str, bare: str) -> list[Target]:
     """The bare view first, then every page the in-process measurement times, each with the
-    cookies of the person it is measured as: their session, and the CSRF cookie a browser
-    keeps (without it every page with a form would make a new CSRF secret and set it)."""
+    cookies of the person it is measured as, as a browser keeps them: their session, the CSRF
+    cookie (without it every page with a form would make a new CSRF secret and set it) and the
+    session-activity cookie (without it every request would record activity)."""
     cookies = {}
     for role, client in logged_in_clients(s).items():
-        client.get(reverse("thanks:form"))  # a page with a form: sets the CSRF cookie
-        names = (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME)
+        client.get(reverse("thanks:form"))  # sets the CSRF cookie, and records activity
+        names = (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, ACTIVITY_COOKIE)
         cookies[role] = "; ".join(
             f"{name}={client.cookies[name].value}" for name in names if name in client.cookies
         )
@@ -241,6 +243,9 @@ def run(
             _wrk(wrk, target, seconds=1, connections=connections, script=script)
         results: list[dict[str, Sample]] = []
         for number in range(1, rounds + 1):
+            # Fresh cookies for each round, as a browser keeps them: the session-activity
+            # cookie is good for five minutes, after which each request would record activity.
+            found = targets(s, site, bare)
             round_ = {}
             for target in found:
                 round_[target.key] = _wrk(

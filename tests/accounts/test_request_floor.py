@@ -84,10 +84,12 @@ def test_leaving_the_hr_group_shows_on_the_next_request(login):
 
 
 def test_activity_is_recorded_at_most_once_per_interval(login, monkeypatch):
+    from django.core import signing
+
     person = make_user()
     client = login(person)
     clock = [1_000_000.0]
-    monkeypatch.setattr(middleware.time, "time", lambda: clock[0])
+    monkeypatch.setattr(signing.time, "time", lambda: clock[0])
     client.get(FLOOR)
     session = UserSession.objects.get(user=person)
     seen = session.last_seen_at
@@ -99,6 +101,28 @@ def test_activity_is_recorded_at_most_once_per_interval(login, monkeypatch):
     assert any("usersessions" in q for q in _queries(client))
     session.refresh_from_db()
     assert session.last_seen_at > seen
+
+
+def test_recording_activity_never_moves_the_end_of_the_session(login):
+    from django.contrib.sessions.models import Session
+
+    client = login(make_user())
+    end = Session.objects.get().expire_date
+    client.get(FLOOR)  # records activity
+    client.cookies.pop(middleware.COOKIE)  # as if the interval had passed
+    client.get(FLOOR)  # records it again
+    assert Session.objects.get().expire_date == end
+
+
+def test_an_activity_cookie_is_good_for_its_own_session_only(login):
+    first = login(make_user())
+    first.get(FLOOR)
+    copied = first.cookies[middleware.COOKIE].value
+    first.logout()
+    other = make_user()
+    first.force_login(other, backend="accounts.backends.ModelBackend")
+    first.cookies[middleware.COOKIE] = copied
+    assert any("usersessions" in q for q in _queries(first))
 
 
 def test_a_new_address_or_browser_is_recorded_at_once(login):
@@ -161,3 +185,23 @@ def test_an_expired_or_unknown_session_is_no_session(login, settings):
     assert client.get(FLOOR).status_code == 302
     client.cookies["sessionid"] = "not-a-session"
     assert client.get(FLOOR).status_code == 302
+
+
+def test_a_deactivated_persons_sessions_leave_the_session_cache_after_the_commit(
+    login, settings, django_capture_on_commit_callbacks
+):
+    from django.contrib.sessions.backends import cached_db
+    from django.core.cache import cache
+
+    from accounts.services import deactivate
+
+    settings.SESSION_ENGINE = "accounts.sessions.cached_db"
+    person = make_user()
+    client = login(person)
+    client.get(FLOOR)
+    key = client.session.session_key
+    with django_capture_on_commit_callbacks(execute=True):
+        deactivate(person=person, by=None)
+        # A request that read the row before the deletion was committed copies it back.
+        cache.set(cached_db.KEY_PREFIX + key, {"_auth_user_id": str(person.pk)})
+    assert cache.get(cached_db.KEY_PREFIX + key) is None

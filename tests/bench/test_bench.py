@@ -9,8 +9,10 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, F, Q
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from accounts.models import User
@@ -139,13 +141,19 @@ def test_the_load_targets_are_the_bare_view_and_every_page_with_a_working_sessio
     assert found[0] == load.Target("bare", "Bare Django view", "http://bare/", "")
     assert [t.key for t in found[1:]] == [p.key for p in measure.pages(s)]
     assert all("csrftoken=" in t.cookie for t in found[1:])
+    signed_in = [t for t in found[1:] if t.key != "thanks_form"]
+    assert all("plaudit_activity=" in t.cookie for t in signed_in)
     for target in found[1:]:
         client = Client()
         for pair in filter(None, target.cookie.split("; ")):
             name, _, value = pair.partition("=")
             client.cookies[name] = value
-        response = client.get(target.url.removeprefix("http://site"))
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(target.url.removeprefix("http://site"))
         assert response.status_code == 200, target.label
+        # With the cookies a browser keeps, no request writes (wrk never stores a cookie).
+        writes = [q["sql"] for q in queries if q["sql"].upper().startswith(("INSERT", "UPDATE"))]
+        assert not writes, (target.label, writes)
 
 
 def test_the_bare_view_is_one_response_behind_startprojects_middleware():
