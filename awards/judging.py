@@ -4,15 +4,13 @@ they have a conflict of interest."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from accounts.models import User
-from awards import access, scoreboard_cache
-from awards.models import Award, AwardCycle, Criterion, JudgeAssignment, PanelScore
-from awards.services import add_months
+from awards import access, scoreboard_cache, scoring
+from awards.models import AwardCycle, Criterion, JudgeAssignment, PanelScore
 from core import audit
 from core.api import ConflictError
-from nominations.models import Nomination, ThankYou
 
 Status = AwardCycle.Status
 ASSIGNABLE = (Status.DRAFT, Status.OPEN, Status.JUDGING)
@@ -30,28 +28,8 @@ def _lock(cycle: AwardCycle) -> AwardCycle:
 def candidates(cycle: AwardCycle) -> QuerySet[User]:
     """The people competing in a cycle (DESIGN §4), in one query: active employees with an
     active nomination or an approved thank-you counted in it, in an eligible department, and
-    not a winner in the `cooldown_cycles` cycles before it."""
-    nominated = Nomination.objects.filter(
-        cycle=cycle, status=Nomination.Status.ACTIVE, nominee=OuterRef("pk")
-    )
-    thanked = ThankYou.objects.filter(
-        cycle=cycle, status=ThankYou.Status.APPROVED, employee=OuterRef("pk")
-    )
-    through = AwardCycle.eligible_departments.through
-    restricted = through.objects.filter(awardcycle_id=cycle.pk)
-    in_department = through.objects.filter(
-        awardcycle_id=cycle.pk, department_id=OuterRef("department_id")
-    )
-    people = User.objects.filter(is_active=True).filter(Exists(nominated) | Exists(thanked))
-    people = people.filter(~Exists(restricted) | Exists(in_department))
-    if cycle.cooldown_cycles:
-        recent_win = Award.objects.filter(
-            recipient=OuterRef("pk"),
-            cycle__month__gte=add_months(cycle.month, -cycle.cooldown_cycles),
-            cycle__month__lt=cycle.month,
-        )
-        people = people.exclude(Exists(recent_win))
-    return people
+    not a winner in the `cooldown_cycles` cycles before it. The rule is the scoring's."""
+    return User.objects.filter(scoring.competing(cycle)).exclude(scoring.ineligible(cycle))
 
 
 # --- Judges -----------------------------------------------------------------------------------

@@ -291,17 +291,21 @@ def competing(cycle: AwardCycle) -> Q:
     return Q(pk__in=nominated.values("nominee_id")) | Q(pk__in=thanked.values("employee_id"))
 
 
-def ineligible_ids(cycle: AwardCycle) -> set[int]:
-    """Who may not compete in the cycle now: people no longer active, outside the cycle's
-    eligible departments (when it names any), or cooling down after a recent win. Whatever
-    wrote the change (a service, a bulk import, the admin): one query, asked of the people
-    rather than of the cycle's nominations, so it reads a few rows of a small company-wide
-    set (of everyone outside the departments, when the cycle names some); callers keep the
-    candidates they have that are not in it."""
+def ineligible(cycle: AwardCycle) -> Q:
+    """A filter of the people who may not compete in the cycle now: no longer active, outside
+    the cycle's eligible departments (when it names any), or cooling down after a recent win.
+    The candidates of a cycle are those `competing` in it and not in this."""
     departments = AwardCycle.eligible_departments.through.objects.filter(awardcycle_id=cycle.pk)
     out = Q(is_active=False) | Q(pk__in=recent_awards(cycle).values("recipient_id"))
-    out |= Exists(departments) & ~Q(department_id__in=departments.values("department_id"))
-    return set(User.objects.filter(out).order_by().values_list("pk", flat=True))
+    return out | (Exists(departments) & ~Q(department_id__in=departments.values("department_id")))
+
+
+def ineligible_ids(cycle: AwardCycle) -> set[int]:
+    """`ineligible`, as ids. Whatever wrote the change (a service, a bulk import, the admin):
+    one query, asked of the people rather than of the cycle's nominations, so it reads a few
+    rows of a small company-wide set (of everyone outside the departments, when the cycle
+    names some); callers keep the candidates they have that are not in it."""
+    return set(User.objects.filter(ineligible(cycle)).order_by().values_list("pk", flat=True))
 
 
 def _thanks_totals(cycle: AwardCycle) -> dict[int, int]:
