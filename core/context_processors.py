@@ -2,7 +2,7 @@ import functools
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import get_script_prefix, reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 # The layout's links, by the name base.html uses for each.
 LAYOUT_URLS = {
@@ -23,16 +23,16 @@ LAYOUT_URLS = {
 }
 
 
-@functools.cache
-def layout_urls(prefix: str) -> dict[str, str]:
-    """Reversed once per process and script prefix: every page's layout shows them all, and
-    they change only with the code."""
-    return {key: reverse(name) for key, name in LAYOUT_URLS.items()}
+@functools.lru_cache(maxsize=16)
+def layout_urls(prefix: str, urlconf: str | None) -> dict[str, str]:
+    """Reversed once per process, script prefix and URLconf (everything `reverse` reads):
+    every page's layout shows them all, and they change only with the code."""
+    return {key: reverse(name, urlconf=urlconf) for key, name in LAYOUT_URLS.items()}
 
 
 def plaudit(request: HttpRequest) -> dict:
     return {
         "SITE_URL": settings.SITE_URL,
         "DEBUG": settings.DEBUG,
-        "layout_urls": layout_urls(get_script_prefix()),
+        "layout_urls": layout_urls(get_script_prefix(), get_urlconf()),
     }

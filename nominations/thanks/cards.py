@@ -9,8 +9,8 @@ a template gave for free is done by hand here:
 - every value that is not ours (the customer's name, words, organisation and hint, names,
   notes, error messages) goes through `escape`, and so do our own words;
 - every word is translated (`Words`), once per language rather than once per card;
-- the links are reversed once per process and filled in (`_pattern`), keyed on everything
-  `reverse` reads, so they are the strings `reverse` would give;
+- the links are reversed once per process and filled in (core/links.py), keyed on
+  everything `reverse` reads, so they are the strings `reverse` would give;
 - dates are written as `|date:"j F Y"` writes them, with the month names Django translates,
   in the current time zone;
 - the CSRF token is read once per response, not once per card.
@@ -23,24 +23,15 @@ from collections.abc import Sequence
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.defaultfilters import floatformat
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.dates import MONTHS
 from django.utils.html import escape, format_html, linebreaks
 from django.utils.safestring import SafeString
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext
 
+from core import links
 from nominations.models import ThankYou
 from nominations.thanks import access
-
-SLOT = 987654321  # stands for the id in a reversed pattern; digits only, as <int:pk> wants
-
-
-@functools.lru_cache(maxsize=32)
-def _pattern(name: str, script_prefix: str, urlconf: str | None) -> tuple[str, str]:
-    """reverse(name, args=[pk]) as the text before and after the pk."""
-    before, _, after = reverse(name, urlconf=urlconf, args=[SLOT]).rpartition(str(SLOT))
-    return before, after
 
 
 def _said(text: str) -> str:
@@ -116,10 +107,9 @@ class Reader:
         self.show_email = access.can_see_customer_email(user)
         self.can_assign = access.can_assign(user)
         self.words = words(get_language())
-        prefix, urlconf = get_script_prefix(), get_urlconf()
-        self.profile = _pattern("accounts:profile", prefix, urlconf)
-        self.moderate = _pattern("thanks:moderate", prefix, urlconf)
-        self.assign = _pattern("thanks:assign", prefix, urlconf)
+        self.profile = links.pattern("accounts:profile")
+        self.moderate = links.pattern("thanks:moderate")
+        self.assign = links.pattern("thanks:assign")
 
     @functools.cached_property
     def csrf_input(self) -> str:
@@ -166,7 +156,7 @@ def card(
     if employee is not None:
         name = escape(employee.full_name)
         heading = w.for_employee % {"name": name}
-        about = f'<a href="{reader.profile[0]}{employee.pk}{reader.profile[1]}">{name}</a>'
+        about = f'<a href="{links.fill(reader.profile, employee.pk)}">{name}</a>'
         if employee.department is not None:
             about += f' <span class="muted">· {escape(employee.department)}</span>'
         if not employee.is_active:
@@ -275,7 +265,7 @@ def _controls(
     w = reader.words
     pk = thank_you.pk
     field = f"id_ty{pk}_note"
-    url = f"{reader.moderate[0]}{pk}{reader.moderate[1]}"
+    url = links.fill(reader.moderate, pk)
     from_customer = w.the_thank_you_from % {"customer": escape(thank_you.customer_name)}
     employee = thank_you.employee_id is not None
     approve = (
@@ -287,7 +277,7 @@ def _controls(
     assign = ""
     if reader.can_assign:
         assign = (
-            f'<a href="{reader.assign[0]}{pk}{reader.assign[1]}">'
+            f'<a href="{links.fill(reader.assign, pk)}">'
             f"{w.change_employee if employee else w.choose_employee}</a>"
         )
     value = f' value="{escape(note)}"' if note else ""
