@@ -267,7 +267,18 @@ def test_the_bench_keeps_to_cache_keys_of_its_own_in_a_shared_redis():
 
 
 @pytest.mark.parametrize(
-    "argv", [["--scale", "0"], ["--scale", "2"], ["--reps", "1"], ["--warmup", "-1"]]
+    "argv",
+    [
+        ["--scale", "0"],
+        ["--scale", "2"],
+        ["--reps", "1"],
+        ["--warmup", "-1"],
+        ["--rounds", "0"],
+        ["--connections", "0"],
+        ["--load-seconds", "0"],
+        ["--workers", "0"],
+        ["--rounds", "many"],
+    ],
 )
 def test_bad_options_are_refused(argv, capsys):
     with pytest.raises(SystemExit):
