@@ -190,6 +190,7 @@ def apply_import(*, csv_bytes: bytes, by: User | None) -> ImportResult:
                 job_title=row.job_title,
                 department_id=department_id(row),
                 manager_id=manager_ids.get(row.manager_email),
+                imported_from_directory=True,
                 is_active=True,
                 # What set_unusable_password() stores, with one urandom call instead of 40.
                 password=UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30),
@@ -200,6 +201,7 @@ def apply_import(*, csv_bytes: bytes, by: User | None) -> ImportResult:
             person.full_name = row.full_name
             person.job_title = row.job_title
             person.department_id = department_id(row)
+            person.imported_from_directory = True
             people[row.email] = person
     new_people = [person for person in people.values() if person.pk is None]
     User.objects.bulk_create(new_people)
@@ -238,7 +240,7 @@ def apply_import(*, csv_bytes: bytes, by: User | None) -> ImportResult:
     )
 
 
-_UPDATED_FIELDS = ("full_name", "job_title", "department", "manager")
+_UPDATED_FIELDS = ("full_name", "job_title", "department", "manager", "imported_from_directory")
 # bulk_update writes one CASE WHEN per field with a branch per person: small batches keep
 # each statement cheap (its cost grows with the square of the batch size).
 _UPDATE_BATCH = 250

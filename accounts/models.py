@@ -102,6 +102,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
     )
     job_title = models.CharField(max_length=120, blank=True)
+    imported_from_directory = models.BooleanField(
+        default=False,
+        help_text="Department, job title and manager come from HR's directory import; single "
+        "sign-on leaves them alone.",
+    )
     faces_customers = models.BooleanField(
         null=True,
         blank=True,
@@ -190,3 +195,19 @@ class User(AbstractBaseUser, PermissionsMixin):
         if self.is_hr:
             roles.append("hr")
         return roles
+
+
+class TokenActivity(models.Model):
+    """When an API token was last used: knox's AuthToken has no such field. Written at most once
+    every few minutes per token (accounts/tokens.py), and deleted with its token."""
+
+    token = models.OneToOneField(
+        "knox.AuthToken", primary_key=True, on_delete=models.CASCADE, related_name="activity"
+    )
+    last_used_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "token activity"
+
+    def __str__(self) -> str:
+        return f"{self.token_id[:8]}… used {self.last_used_at:%Y-%m-%d %H:%M}"

@@ -6,6 +6,7 @@ DJANGO_DEBUG=0 and then `manage.py check --deploy` must be clean.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.utils.csp import CSP
@@ -124,15 +125,30 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def redis_cache(location: str) -> dict:
+    """The shared cache on Redis. Django's RedisCache, serving without Redis while it cannot be
+    reached (core/cache_backends.py; docs/deployment.md, "When Redis is down"). The outage
+    tests build theirs with this too."""
+    return {
+        "BACKEND": "core.cache_backends.RedisCache",
+        "LOCATION": location,
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="plaudit"),
+        "OPTIONS": {
+            # A Redis that does not answer costs a fraction of a second, not a TCP timeout of
+            # minutes; after a failure the cache stops asking it for a few seconds.
+            "socket_connect_timeout": 0.25,
+            "socket_timeout": 0.5,
+            # Meanwhile the guards of signing in (allauth's limits, the API token's throttle)
+            # count in each process's memory rather than not at all.
+            "LOCAL_FALLBACK": ["allauth:rl:", "throttle_token_"],
+        },
+    }
+
+
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="plaudit"),
-        }
-    }
+    CACHES = {"default": redis_cache(REDIS_URL)}
 else:
     # One process's memory. Rendered cards and comments are cached fragments: Django's default
     # of 300 entries is less than a few pages' worth, and would cull them all the time.
@@ -162,6 +178,16 @@ TASKS = {
         }[TASKS_BACKEND]
     }
 }
+# A task still RUNNING this long after it started has lost its worker (killed, or its machine
+# gone): `manage.py recover_tasks` queues it again, or marks it FAILED once it has been claimed
+# TASKS_MAX_ATTEMPTS times. Far longer than any task runs: a mail waits at most the mailer's
+# timeout for each step of the SMTP exchange.
+TASKS_RUNNING_TIMEOUT = timedelta(minutes=env.int("TASKS_RUNNING_TIMEOUT_MINUTES", default=15))
+TASKS_MAX_ATTEMPTS = env.int("TASKS_MAX_ATTEMPTS", default=3)
+if TASKS_RUNNING_TIMEOUT.total_seconds() < 60 or TASKS_MAX_ATTEMPTS < 1:
+    raise environ.ImproperlyConfigured(
+        "TASKS_RUNNING_TIMEOUT_MINUTES and TASKS_MAX_ATTEMPTS must be at least 1."
+    )
 
 # --- Accounts --------------------------------------------------------------------------------
 
@@ -218,25 +244,70 @@ MFA_TOTP_ISSUER = "Plaudit"
 # rather than on every request: allauth's own middleware is not installed.
 USERSESSIONS_TRACK_ACTIVITY = True
 
-OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+
+def single_sign_on(env: environ.Env) -> dict:
+    """The OIDC_* variables as settings; docs/sso.md explains each to IT. The SSO tests build
+    their settings with this too, for the provider they start."""
+    client_id = env.str("OIDC_CLIENT_ID", default="")
+    server_url = env.str("OIDC_SERVER_URL", default="").rstrip("/")
+    providers = {}
+    if client_id:
+        providers["openid_connect"] = {
+            "APPS": [
+                {
+                    "provider_id": env.str("OIDC_PROVIDER_ID", default="sso"),
+                    "name": env.str("OIDC_NAME", default="Company single sign-on"),
+                    "client_id": client_id,
+                    "secret": env.str("OIDC_CLIENT_SECRET", default=""),
+                    "settings": {
+                        "server_url": server_url,
+                        "oauth_pkce_enabled": env.bool("OIDC_PKCE", default=True),
+                    },
+                }
+            ],
+            "SCOPE": env.list("OIDC_SCOPES", default=["openid", "profile", "email"]),
+            "EMAIL_AUTHENTICATION": True,
+            # Never "every address is verified": accounts/sso.py reads the provider's own
+            # email_verified claim, and only when OIDC_TRUST_EMAIL is on.
+            "VERIFIED_EMAIL": False,
+        }
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(server_url)) if server_url else ""
+    return {
+        "SOCIALACCOUNT_PROVIDERS": providers,
+        "OIDC_ENABLED": bool(client_id),
+        "OIDC_TRUST_EMAIL": env.bool("OIDC_TRUST_EMAIL", default=True),
+        "OIDC_GROUPS_CLAIM": env.str("OIDC_GROUPS_CLAIM", default="groups"),
+        "OIDC_HR_GROUPS": env.list("OIDC_HR_GROUPS", default=[]),
+        "OIDC_DEPARTMENT_CLAIM": env.str("OIDC_DEPARTMENT_CLAIM", default=""),
+        "OIDC_JOB_TITLE_CLAIM": env.str("OIDC_JOB_TITLE_CLAIM", default=""),
+        "OIDC_ONLY": bool(client_id) and env.bool("OIDC_ONLY", default=False),
+        "OIDC_BREAK_GLASS": [e.lower() for e in env.list("OIDC_BREAK_GLASS", default=[])],
+        "OIDC_LOGOUT": env.bool("OIDC_LOGOUT", default=True),
+        # Signing in and out are form posts answered by a redirect to the provider: the CSP's
+        # form-action must allow its origin, or the browser stays on our page.
+        "OIDC_FORM_ACTION": env.list(
+            "OIDC_FORM_ACTION", default=[origin] if client_id and origin else []
+        ),
+    }
+
+
+_sso = single_sign_on(env)
+SOCIALACCOUNT_PROVIDERS = _sso["SOCIALACCOUNT_PROVIDERS"]
+OIDC_ENABLED = _sso["OIDC_ENABLED"]
+OIDC_TRUST_EMAIL = _sso["OIDC_TRUST_EMAIL"]
+OIDC_GROUPS_CLAIM = _sso["OIDC_GROUPS_CLAIM"]
+OIDC_HR_GROUPS = _sso["OIDC_HR_GROUPS"]
+OIDC_DEPARTMENT_CLAIM = _sso["OIDC_DEPARTMENT_CLAIM"]
+OIDC_JOB_TITLE_CLAIM = _sso["OIDC_JOB_TITLE_CLAIM"]
+OIDC_ONLY = _sso["OIDC_ONLY"]
+OIDC_BREAK_GLASS = _sso["OIDC_BREAK_GLASS"]
+OIDC_LOGOUT = _sso["OIDC_LOGOUT"]
+OIDC_FORM_ACTION = _sso["OIDC_FORM_ACTION"]
+# Password sign-in stays for the break-glass list (accounts/adapter.py): allauth's
+# SOCIALACCOUNT_ONLY would close it for everyone.
 SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
-SOCIALACCOUNT_PROVIDERS = {}
-if OIDC_CLIENT_ID:
-    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
-        "APPS": [
-            {
-                "provider_id": env.str("OIDC_PROVIDER_ID", default="sso"),
-                "name": env.str("OIDC_NAME", default="Company single sign-on"),
-                "client_id": OIDC_CLIENT_ID,
-                "secret": env.str("OIDC_CLIENT_SECRET", default=""),
-                "settings": {"server_url": env.str("OIDC_SERVER_URL", default="")},
-            }
-        ],
-        "EMAIL_AUTHENTICATION": True,
-        "VERIFIED_EMAIL": env.bool("OIDC_TRUST_EMAIL", default=True),
-    }
 
 # --- Mail ------------------------------------------------------------------------------------
 
@@ -289,7 +360,8 @@ ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        # knox's, noting when each token was last used.
+        "accounts.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -376,7 +448,7 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
-    "form-action": [CSP.SELF],
+    "form-action": [CSP.SELF, *OIDC_FORM_ACTION],
     "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],

@@ -17,6 +17,8 @@ LAYOUT_URLS = {
     "password": "account_change_password",
     "mfa": "mfa_index",
     "sessions": "usersessions_list",
+    "connections": "socialaccount_connections",
+    "api_tokens": "accounts:api_tokens",
     "logout": "account_logout",
     "login": "account_login",
     "api_docs": "api-docs",
@@ -34,5 +36,7 @@ def plaudit(request: HttpRequest) -> dict:
     return {
         "SITE_URL": settings.SITE_URL,
         "DEBUG": settings.DEBUG,
+        "SSO_ENABLED": settings.OIDC_ENABLED,
+        "SSO_ONLY": settings.OIDC_ONLY,
         "layout_urls": layout_urls(get_script_prefix(), get_urlconf()),
     }
