@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 
 from accounts import services
 from accounts.models import Department, User
@@ -21,8 +22,22 @@ def deactivate_people(modeladmin, request, queryset) -> None:
     modeladmin.message_user(request, f"{count} deactivated.", messages.SUCCESS)
 
 
+class PasswordChangeForm(AdminPasswordChangeForm):
+    """The admin's "change password" goes through the service, so it also revokes the person's
+    API tokens (the admin's own log says who did it)."""
+
+    def save(self, commit: bool = True) -> User:
+        if not commit:
+            return super().save(commit=False)
+        usable = self.cleaned_data["set_usable_password"]
+        password = self.cleaned_data["password1"] if usable else None
+        services.set_password(person=self.user, password=password, by=None)
+        return self.user
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    change_password_form = PasswordChangeForm
     ordering = ["full_name"]
     list_display = ["email", "full_name", "department", "manager", "is_active", "is_staff"]
     list_filter = ["is_active", "is_staff", "department", "groups"]

@@ -1,10 +1,16 @@
 from allauth.account.utils import has_verified_email
-from allauth.mfa.models import Authenticator
-from django.contrib.auth import authenticate
+from allauth.mfa.utils import is_mfa_enabled
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from knox.auth import TokenAuthentication
-from knox.models import AuthToken
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
@@ -13,16 +19,20 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts import access, directory_import
+from accounts import access, directory_import, services, tokens
 from accounts.directory_import import DirectoryImportError, ImportPreview
 from accounts.models import User
+from accounts.tokens import TokenAuthentication
 
 
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False, max_length=4096)
     code = serializers.CharField(
-        required=False, max_length=12, help_text="Authenticator code, if MFA is on."
+        required=False,
+        max_length=64,
+        help_text="Authenticator code, or one of your recovery codes, if two-factor "
+        "authentication is on.",
     )
 
 
@@ -31,60 +41,110 @@ class TokenResponseSerializer(serializers.Serializer):
     expiry = serializers.DateTimeField(allow_null=True)
 
 
+TokenError = inline_serializer("TokenError", {"detail": serializers.CharField()})
+WRONG_PASSWORD = _("The e-mail address or password is not right.")
+UNKNOWN_ADDRESS = _(
+    "The server cannot tell your network address, so it cannot apply its sign-in limits: "
+    "ask its administrator to check the proxy settings (TRUSTED_PROXY_COUNT)."
+)
+
+
 class TokenView(APIView):
-    """Exchange e-mail and password for an API token (hashed at rest); DELETE revokes it."""
+    """POST exchanges an e-mail address and password for an API token (hashed at rest); DELETE
+    revokes the token it is sent with."""
 
     authentication_classes = [TokenAuthentication]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
+
+    def initialize_request(self, request: HttpRequest, *args, **kwargs) -> Request:
+        # POST proves who is asking with its body alone: a stale token in the header must not
+        # refuse it (401), and neither a token nor a session may lend it an identity. Decided
+        # before DRF builds its Request, which is what asks for the authenticators.
+        self.anonymous = request.method == "POST"
+        return super().initialize_request(request, *args, **kwargs)
+
+    def get_authenticators(self) -> list:
+        return [] if getattr(self, "anonymous", False) else super().get_authenticators()
 
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={201: TokenResponseSerializer},
+        responses={
+            201: TokenResponseSerializer,
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description='{"detail": …} when the e-mail address or password is not right, '
+                "the address is not confirmed yet or the account is deactivated; "
+                '{"code": […]} when two-factor authentication is on and the code is missing '
+                "or wrong; one message per field for missing or invalid fields.",
+            ),
+            403: OpenApiResponse(
+                TokenError,
+                description="Only when the server cannot tell the caller's network address "
+                "(its proxy settings are wrong): it refuses rather than skip the limits below.",
+            ),
+            429: OpenApiResponse(
+                TokenError,
+                description="Too many attempts from this address, or too many failed "
+                "sign-ins for this account: they count together with the website's sign-in "
+                "form, and the account is locked on both until they expire. Retry-After says "
+                "how many seconds to wait.",
+            ),
+        },
         auth=[],
+        description="Needs no credentials, and ignores any sent: an `Authorization` header or "
+        "a session cookie changes nothing. Changing or resetting your password revokes every "
+        "token you hold.",
     )
     def post(self, request: Request) -> Response:
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(
-            request._request,
-            email=data.validated_data["email"],
-            password=data.validated_data["password"],
-        )
-        if user is None:
-            return Response(
-                {"detail": "The e-mail address or password is not right."},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        if not has_verified_email(user):
-            # Mandatory e-mail verification (DESIGN §2) must not be bypassed through the API.
-            return Response(
-                {"detail": "Confirm your e-mail address first: sign in on the website once."},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
-        if totp is not None:
-            code = data.validated_data.get("code", "")
-            if not code:
-                return Response(
-                    {"code": ["Two-factor authentication is on: give your authenticator code."]},
-                    status=status.HTTP_400_BAD_REQUEST,
-                )
-            if not totp.wrap().validate_code(code):
-                return Response(
-                    {"code": ["This authenticator code is not right."]},
-                    status=status.HTTP_400_BAD_REQUEST,
-                )
-        instance, token = AuthToken.objects.create(user=user)
+        try:
+            checked = _check_credentials(request._request, **data.validated_data)
+        except PermissionDenied:
+            # allauth cannot tell the caller's address (the proxy settings are wrong): it
+            # refuses rather than skip its limits, as on the website's sign-in form.
+            return Response({"detail": UNKNOWN_ADDRESS}, status=status.HTTP_403_FORBIDDEN)
+        if not isinstance(checked, User):
+            return Response(checked, status=status.HTTP_400_BAD_REQUEST)
+        issued = services.issue_api_token(person=checked)
+        if issued is None:  # the password changed since it was checked
+            return Response({"detail": WRONG_PASSWORD}, status=status.HTTP_400_BAD_REQUEST)
+        instance, token = issued
         return Response({"token": token, "expiry": instance.expiry}, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request) -> Response:
         request.auth.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _check_credentials(
+    request: HttpRequest, *, email: str, password: str, code: str = ""
+) -> User | dict:
+    """The person these credentials prove, or the 400 body that says what is wrong with them.
+    Raises RateLimited when the account is locked."""
+    person = tokens.check_password(request, email=email, password=password)
+    if person is None:
+        return {"detail": WRONG_PASSWORD}
+    if not has_verified_email(person):
+        # Mandatory e-mail verification (DESIGN §2) must not be bypassed through the API.
+        return {"detail": _("Confirm your e-mail address first: sign in on the website once.")}
+    if is_mfa_enabled(person):
+        if not code:
+            return {"code": [_("Two-factor authentication is on: give your authenticator code.")]}
+        if not tokens.check_code(request, person=person, code=code):
+            return {"code": [_("This authenticator code is not right.")]}
+    return person
+
+
+class TokenScheme(KnoxTokenScheme):
+    """The OpenAPI security scheme of knox's tokens, for our subclass (accounts/tokens.py)."""
+
+    target_class = "accounts.tokens.TokenAuthentication"
 
 
 class DepartmentSerializer(serializers.Serializer):

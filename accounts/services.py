@@ -1,10 +1,11 @@
-"""Every change to people: profile edits, deactivation. The directory import is in
-accounts/directory_import.py."""
+"""Every change to people: profile edits, passwords and API tokens, deactivation. The directory
+import is in accounts/directory_import.py."""
 
 from importlib import import_module
 
 from allauth.usersessions.models import UserSession
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from knox.models import AuthToken
@@ -67,9 +68,57 @@ def deactivate(*, person: User, by: User | None) -> User:
     # copy its row back into the cache: forget them again once the deletion is visible.
     keys = [session.session_key for session in sessions]
     transaction.on_commit(lambda: forget_sessions(keys))
-    tokens = AuthToken.objects.filter(user=person).delete()[0]
+    tokens = _revoke_all_tokens(person)
     audit.record("user.deactivated", actor=by, target=person, sessions=len(sessions), tokens=tokens)
     return person
+
+
+def _locked(person: User) -> User:
+    """The person's row, locked until the transaction ends: changing a password, deactivating
+    and issuing a token take their turns, so no token slips past a revocation."""
+    return User.objects.select_for_update().only("pk", "password", "is_active").get(pk=person.pk)
+
+
+def _revoke_all_tokens(person: User) -> int:
+    deleted = AuthToken.objects.filter(user=person).delete()[1]
+    return deleted.get(AuthToken._meta.label, 0)  # not counting their TokenActivity rows
+
+
+@transaction.atomic
+def set_password(*, person: User, password: str | None, by: User | None) -> int:
+    """Give the person a new password (None: none at all, they sign in another way) and revoke
+    every API token they hold: a token must not outlive the password it was obtained with, just
+    as their other sessions end. Returns how many tokens were revoked."""
+    _locked(person)
+    if password is None:
+        person.set_unusable_password()
+    else:
+        person.set_password(password)
+    person.save(update_fields=["password"])
+    tokens = _revoke_all_tokens(person)
+    if tokens:
+        audit.record("user.api_tokens_revoked", actor=by, target=person, tokens=tokens)
+    return tokens
+
+
+@transaction.atomic
+def issue_api_token(*, person: User) -> tuple[AuthToken, str] | None:
+    """A new API token for someone whose password was just checked: the token and its text
+    (shown once, only its digest is kept). None when, meanwhile, the password changed or the
+    person was deactivated."""
+    current = _locked(person)
+    if current.password != person.password or not current.is_active:
+        return None
+    return AuthToken.objects.create(user=current)
+
+
+@transaction.atomic
+def revoke_api_token(*, token: AuthToken, by: User) -> None:
+    """The person revokes one of their own API tokens (from their API tokens page)."""
+    if token.user_id != by.pk:
+        raise PermissionDenied
+    token.delete()
+    audit.record("user.api_token_revoked", actor=by, target=by)
 
 
 @transaction.atomic

@@ -9,6 +9,12 @@ urlpatterns = [
     path("people/", views.directory, name="directory"),
     path("people/<int:pk>/", views.profile, name="profile"),
     path("people/me/edit/", views.edit_profile, name="edit_profile"),
+    path("people/me/api-tokens/", views.api_tokens, name="api_tokens"),
+    path(
+        "people/me/api-tokens/<slug:digest>/revoke/",
+        views.revoke_api_token,
+        name="revoke_api_token",
+    ),
     path("hr/", views.hr_console, name="hr_console"),
     path("hr/people/", views.hr_people, name="hr_people"),
     path("hr/people/import/", views.hr_import, name="hr_import"),

@@ -7,9 +7,10 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import access, directory_import, services
+from accounts import access, directory_import, services, tokens
 from accounts.directory_import import DirectoryImportError, ImportPreview, ImportRow
 from accounts.forms import (
     DirectoryImportForm,
@@ -187,6 +188,33 @@ def edit_profile(request: AuthedRequest) -> HttpResponse:
             messages.success(request, "Your profile is saved.")
             return redirect(person)
     return render(request, "accounts/edit_profile.html", {"form": form, "person": person})
+
+
+@login_required
+@require_http_methods(["GET"])
+def api_tokens(request: AuthedRequest) -> HttpResponse:
+    return render(
+        request, "accounts/api_tokens.html", {"tokens": list(tokens.tokens_of(request.user))}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def revoke_api_token(request: AuthedRequest, digest: str) -> HttpResponse:
+    """GET asks for confirmation (works without JavaScript); POST revokes."""
+    # Only one's own tokens: anyone else's is a 404, like one that does not exist.
+    token = get_object_or_404(tokens.tokens_of(request.user), digest=digest)
+    if request.method == "GET":
+        return render(request, "accounts/revoke_api_token.html", {"token": token})
+    services.revoke_api_token(token=token, by=request.user)
+    # The message takes the focus (base.html): the button pressed is gone from the page.
+    messages.success(
+        request,
+        _("The token starting with %(start)s is revoked: it no longer works.")
+        % {"start": token.token_key[:8]},
+        extra_tags="focus",
+    )
+    return redirect("accounts:api_tokens")
 
 
 @hr_required

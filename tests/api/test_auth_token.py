@@ -2,12 +2,17 @@
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from django.contrib.auth import SESSION_KEY
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
+from knox.crypto import hash_token
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from tests.api.conftest import totp_code
+from accounts.tokens import LOCKED
+from tests.api.conftest import our_schema, totp_code
 from tests.conftest import PASSWORD, make_user
 
 TOKEN_URL = reverse("api-token")
@@ -134,9 +139,10 @@ def test_an_expired_token_is_401(employee, token_client, settings):
     assert client.get(ME_URL).status_code == 401
 
 
-def test_ten_attempts_a_minute_then_429(employee):
-    for _ in range(10):
-        assert ask_for_token(employee.email, "guess").status_code == 400
+def test_ten_attempts_a_minute_from_one_address_then_429(employee):
+    # Ten different accounts, so that no account's own limit is reached first.
+    for n in range(10):
+        assert ask_for_token(f"guess{n}@example.com", "guess").status_code == 400
 
     response = ask_for_token(employee.email)  # even the right password now waits
 
@@ -148,14 +154,129 @@ def test_ten_attempts_a_minute_then_429(employee):
 def test_a_forged_forwarded_for_header_does_not_escape_the_limit(employee):
     client = APIClient()
     for n in range(10):
-        ask_for_token(employee.email, "guess", client, HTTP_X_FORWARDED_FOR=f"10.0.0.{n}")
+        ask_for_token(f"guess{n}@example.com", "guess", client, HTTP_X_FORWARDED_FOR=f"10.0.0.{n}")
     response = client.post(
         TOKEN_URL,
-        {"email": employee.email, "password": "guess"},
+        {"email": employee.email, "password": PASSWORD},
         format="json",
         HTTP_X_FORWARDED_FOR="10.9.9.9",
     )
     assert response.status_code == 429
+    assert response.json()["detail"].startswith("Request was throttled")
+
+
+# --- one limit of failed sign-ins per account, for the website and the API -------------------
+
+
+def sign_in_on_the_website(email: str, password: str = PASSWORD) -> Client:
+    browser = Client()
+    browser.post(reverse("account_login"), {"login": email, "password": password})
+    return browser
+
+
+def assert_locked(response) -> None:
+    assert response.status_code == 429
+    assert response.json() == {"detail": LOCKED}
+    assert 0 < int(response["Retry-After"]) <= 5 * 60
+
+
+def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(employee):
+    for _ in range(5):
+        assert ask_for_token(employee.email, "guess").status_code == 400
+
+    response = ask_for_token(employee.email)
+
+    assert_locked(response)
+    assert not AuthToken.objects.exists()
+
+
+def test_failures_on_the_website_lock_the_api(employee):
+    for _ in range(5):
+        sign_in_on_the_website(employee.email, "guess")
+
+    assert_locked(ask_for_token(employee.email))
+    assert_locked(ask_for_token(employee.email.upper()))  # however the address is written
+
+
+def test_failures_on_the_api_lock_the_website(employee):
+    for _ in range(5):
+        assert ask_for_token(employee.email, "guess").status_code == 400
+
+    browser = sign_in_on_the_website(employee.email)
+
+    assert SESSION_KEY not in browser.session
+    page = browser.post(reverse("account_login"), {"login": employee.email, "password": PASSWORD})
+    assert "Too many failed login attempts" in page.content.decode()
+
+
+def test_failures_on_both_count_together(employee):
+    for _ in range(3):
+        sign_in_on_the_website(employee.email, "guess")
+    for _ in range(2):
+        assert ask_for_token(employee.email, "guess").status_code == 400
+
+    assert_locked(ask_for_token(employee.email))
+
+
+def test_the_lock_is_per_account(employee):
+    colleague = make_user()
+    for _ in range(5):
+        ask_for_token(employee.email, "guess")
+
+    assert ask_for_token(colleague.email).status_code == 201
+
+
+def test_a_right_password_does_not_count_as_a_failure(employee):
+    for _ in range(4):
+        assert ask_for_token(employee.email).status_code == 201
+    assert ask_for_token(employee.email, "guess").status_code == 400
+
+    assert ask_for_token(employee.email).status_code == 201
+
+
+# --- other credentials on the request -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header", ["Token bogus", "Token " + "f" * 64, "Token", "Token two words", "token x"]
+)
+def test_a_stale_or_bogus_token_header_does_not_block_getting_a_new_one(employee, header):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header)
+
+    response = ask_for_token(employee.email, client=client)
+
+    assert response.status_code == 201
+    assert AuthToken.objects.filter(user=employee).count() == 1
+
+
+def test_a_revoked_token_in_the_header_does_not_block_getting_a_new_one(employee, token_client):
+    client, _ = token_client(employee)
+    client.delete(TOKEN_URL)
+
+    assert ask_for_token(employee.email, client=client).status_code == 201
+
+
+def test_a_wrong_password_with_a_stale_header_is_still_a_400(employee):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token bogus")
+    response = ask_for_token(employee.email, "guess", client)
+    assert response.status_code == 400
+    assert response.json() == {"detail": "The e-mail address or password is not right."}
+
+
+def test_someone_elses_token_or_session_lends_no_identity(employee, token_client, login):
+    colleague = make_user()
+    client, _ = token_client(colleague)
+    assert ask_for_token(employee.email, "guess", client).status_code == 400
+
+    browser = login(colleague)  # a session, and no CSRF token: neither matters here
+    response = browser.post(
+        TOKEN_URL, {"email": employee.email, "password": PASSWORD}, content_type="application/json"
+    )
+
+    assert response.status_code == 201
+    assert AuthToken.objects.get(digest=hash_token(response.json()["token"])).user == employee
 
 
 class TestTwoFactor:
@@ -186,6 +307,18 @@ class TestTwoFactor:
         assert response.status_code == 400
         assert "detail" in response.json()
 
+    def test_five_wrong_codes_lock_the_account_even_for_the_right_one(self, mfa_user):
+        wrong = "000000" if totp_code() != "000000" else "111111"
+        for _ in range(5):
+            assert ask_for_token(mfa_user.email, code=wrong).status_code == 400
+
+        assert_locked(ask_for_token(mfa_user.email, code=totp_code()))
+
+    def test_a_recovery_code_gets_a_token_once(self, mfa_user):
+        [code, *_] = RecoveryCodes.activate(mfa_user).generate_codes()
+        assert ask_for_token(mfa_user.email, code=code).status_code == 201
+        assert ask_for_token(mfa_user.email, code=code).status_code == 400
+
 
 @pytest.mark.parametrize("payload", [[], "text", {"email": ["a"], "password": {"x": 1}}])
 def test_odd_json_bodies_are_a_400_not_a_500(db, payload):
@@ -198,3 +331,25 @@ def test_a_body_that_is_not_json_is_a_400(db):
     response = APIClient().post(TOKEN_URL, "{not json", content_type="application/json")
     assert response.status_code == 400
     assert "detail" in response.json()
+
+
+def test_without_a_client_address_the_limits_cannot_apply_so_it_refuses(employee):
+    # As allauth does on the website: a server that cannot tell addresses apart is misconfigured.
+    response = APIClient().post(
+        TOKEN_URL, {"email": employee.email, "password": PASSWORD}, format="json", REMOTE_ADDR=""
+    )
+    assert response.status_code == 403
+    assert "TRUSTED_PROXY_COUNT" in response.json()["detail"]
+    assert not AuthToken.objects.exists()
+
+
+def test_the_schema_documents_what_the_token_operation_answers():
+    operations = our_schema()["paths"]["/api/v1/auth/token"]
+    post, delete = operations["post"], operations["delete"]
+
+    assert not post.get("security")
+    assert {"201", "400", "429"} <= set(post["responses"])
+    assert "401" not in post["responses"]  # it never asks for credentials
+    assert "failed sign-ins for this account" in post["responses"]["429"]["description"]
+    assert delete["security"]
+    assert {"204", "401", "429"} <= set(delete["responses"])
