@@ -35,10 +35,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return Response(validation_error_body(exc), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ConflictError):
         return Response({"detail": exc.message, **exc.extra}, status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited):  # 429, or 503 when the limit cannot count
         return Response(
             {"detail": exc.message},
-            status=status.HTTP_429_TOO_MANY_REQUESTS,
+            status=exc.status,
             headers={"Retry-After": str(exc.retry_after)},
         )
     if isinstance(exc, IntegrityError):

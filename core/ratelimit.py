@@ -3,9 +3,14 @@ web process shares the counts). allauth guards its own forms; DRF throttles the 
 
 A limit is a fixed window: at most `limit` hits per `period` seconds for one key. Keys are
 hashed, so neither an e-mail address nor an IP address is ever written to the cache.
+
+These limits guard public forms that send e-mail, over hours and days: when the cache cannot be
+reached they refuse (LimitUnavailable, a 503) rather than let anything through uncounted
+(docs/deployment.md, "When Redis is down").
 """
 
 import hashlib
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -13,15 +18,36 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
+
+from core.cache_backends import UNAVAILABLE, strict
+
+logger = logging.getLogger(__name__)
 
 
 class RateLimited(Exception):
-    """Raised when a limit is spent; the edge answers 429 (API) or shows `message` (web)."""
+    """Raised when a limit is spent; the edge answers `status` (429) with `message`, as JSON
+    (API) or on the form (web), and a Retry-After header."""
+
+    status = 429
 
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.message = message
         self.retry_after = retry_after
+
+
+class LimitUnavailable(RateLimited):
+    """Raised when a limit cannot count because the cache is down: a 503, and nothing done."""
+
+    status = 503
+    RETRY_AFTER = 60  # seconds: an outage of the cache is usually over in minutes
+
+    def __init__(self) -> None:
+        super().__init__(
+            _("This cannot be sent just now. Please try again in a few minutes."),
+            retry_after=self.RETRY_AFTER,
+        )
 
 
 @dataclass(frozen=True)
@@ -35,17 +61,23 @@ class Limit:
         return f"ratelimit:{self.name}:{digest}"
 
     def hit(self, value: str) -> bool:
-        """Count one hit for `value`; False once the window already holds `limit` hits."""
+        """Count one hit for `value`; False once the window already holds `limit` hits.
+        Raises LimitUnavailable when the cache cannot be reached to count it."""
         key = self._key(value)
-        # add() only creates the counter (with its expiry) when the window starts; incr() is
-        # atomic in Redis and in the local-memory cache, so concurrent hits are all counted.
-        if cache.add(key, 1, timeout=self.period):
-            return True
+        counts = strict(cache)
         try:
-            count = cache.incr(key)
-        except ValueError:  # the window expired between add() and incr()
-            cache.add(key, 1, timeout=self.period)
-            return True
+            # add() only creates the counter (with its expiry) when the window starts; incr()
+            # is atomic in Redis and in the local-memory cache, so concurrent hits all count.
+            if counts.add(key, 1, timeout=self.period):
+                return True
+            try:
+                count = counts.incr(key)
+            except ValueError:  # the window expired between add() and incr()
+                counts.add(key, 1, timeout=self.period)
+                return True
+        except UNAVAILABLE as error:
+            logger.warning("Rate limit %s cannot count, so it refuses: %s", self.name, error)
+            raise LimitUnavailable from error
         return count <= self.limit
 
 

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -612,6 +613,17 @@ class CommentListView(generics.ListAPIView):
     @extend_schema(
         operation_id="stories_comments_create",
         request=CommentInputSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="Optional: a key of your choosing (1 to 64 visible ASCII "
+                "characters, a UUID for instance) for this comment. Sent again with the same "
+                "key, the request answers 201 with the comment it made the first time, and "
+                "makes no second one: safe to retry after a lost answer.",
+            )
+        ],
         responses={201: CommentSerializer, 404: NOT_VISIBLE, 409: NOT_PUBLISHED},
         description="Comment on a published story. An empty comment or one over 2,000 "
         "characters is 400 on `body`.",
@@ -620,8 +632,13 @@ class CommentListView(generics.ListAPIView):
         story = get_visible(request.user, pk)
         data = CommentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        key = request.headers.get("Idempotency-Key", "")
+        if key and not services.SUBMISSION_KEY.fullmatch(key):
+            raise exceptions.ParseError(
+                _("Idempotency-Key must be 1 to 64 visible ASCII characters.")
+            )
         comment = services.add_comment(
-            story=story, author=request.user, body=data.validated_data["body"]
+            story=story, author=request.user, body=data.validated_data["body"], submission_key=key
         )
         comment = Comment.objects.select_related("author").get(pk=comment.pk)
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)

@@ -327,6 +327,9 @@ class Comment(models.Model):
     hidden_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The one-time key of the form (or the API's Idempotency-Key) that posted it: the same post
+    # again (a retry after a lost answer, a double click) finds it rather than making another.
+    submission_key = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -334,6 +337,11 @@ class Comment(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["visible", "hidden", "deleted"]),
                 name="comment_status_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["story", "author", "submission_key"],
+                condition=~Q(submission_key=""),
+                name="comment_submitted_once",
             ),
             models.CheckConstraint(
                 condition=~Q(status="hidden") | ~Q(hidden_reason=""),

@@ -7,6 +7,7 @@ stay exact.
 """
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -38,6 +39,9 @@ MAX_FEATURED = 10
 MAX_METRIC = Decimal("1000000000")
 MAX_SHIFT_AGE = dt.timedelta(days=366)
 COMMENT_WINDOW = dt.timedelta(minutes=15)
+# A comment's one-time submission key (the form's hidden field, the API's Idempotency-Key):
+# visible ASCII, so that a client's UUIDs and our own random tokens both fit.
+SUBMISSION_KEY = re.compile(r"[!-~]{1,64}")
 
 IMPROVEMENT_FIELDS = (
     "plan",
@@ -518,13 +522,33 @@ def _clean_comment(body: str) -> str:
     return body
 
 
+def _submitted(story: Story, author: User, submission_key: str) -> Comment | None:
+    if not submission_key:
+        return None
+    found = Comment.objects.filter(story=story, author=author, submission_key=submission_key)
+    return found.first()
+
+
 @transaction.atomic
-def add_comment(*, story: Story, author: User, body: str) -> Comment:
+def add_comment(*, story: Story, author: User, body: str, submission_key: str = "") -> Comment:
+    """Comment on a published story. The same post again with the same `submission_key` (a
+    retry after an answer was lost, a double click) returns the comment it made the first time."""
     body = _clean_comment(body)
+    if twin := _submitted(story, author, submission_key):
+        return twin
     story = Story.objects.get(pk=story.pk)
     if not access.can_react(author, story):
         raise ConflictError("You can comment on published stories only.")
-    comment = Comment.objects.create(story=story, author=author, body=body)
+    try:
+        with transaction.atomic():
+            comment = Comment.objects.create(
+                story=story, author=author, body=body, submission_key=submission_key
+            )
+    except IntegrityError:
+        # A twin request with the same key won the race: its comment is this one.
+        if twin := _submitted(story, author, submission_key):
+            return twin
+        raise
     Story.objects.filter(pk=story.pk).update(comment_count=F("comment_count") + 1)
     return comment
 

@@ -6,6 +6,7 @@ they swap; errors re-render with status 200 because htmx does not swap 4xx answe
 """
 
 import re
+import secrets
 from dataclasses import dataclass, fields, replace
 from urllib.parse import urlencode
 
@@ -18,6 +19,7 @@ from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Department, User
@@ -52,6 +54,27 @@ class CommentForm(forms.Form):
             "max_length": f"Keep the comment under {services.MAX_COMMENT} characters.",
         },
     )
+
+
+def new_submission_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class NewCommentForm(CommentForm):
+    # A new key each time the form is shown, kept when it comes back with errors: posting the
+    # same form again (a retry, a double click) gives the comment it made, never a second one.
+    submission_key = forms.CharField(
+        required=False, widget=forms.HiddenInput, initial=new_submission_key
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        key = cleaned.get("submission_key", "")
+        if key and not services.SUBMISSION_KEY.fullmatch(key):
+            raise ValidationError(
+                _("This form is out of date: reload the page, then post your comment again.")
+            )
+        return cleaned
 
 
 class HideCommentForm(forms.Form):
@@ -319,7 +342,7 @@ def _detail_context(
         "reactable": access.can_react(user, story),
         "comments": page.comments,
         "comment_page": page,
-        "comment_form": comment_form or CommentForm(),
+        "comment_form": comment_form or NewCommentForm(),
         "share_url": request.build_absolute_uri(story.get_absolute_url()),
     }
 
@@ -409,13 +432,17 @@ def _comment_url(comment: Comment) -> str:
 @login_required
 @require_POST
 def comment(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Add a comment; htmx appends it to the list and gives back an empty form."""
+    """Add a comment; htmx appends it to the list and gives back an empty form. The same form
+    posted again answers as the first time did, with the comment that one made."""
     story = _visible_story(request, pk)
-    form = CommentForm(request.POST)
+    form = NewCommentForm(request.POST)
     if form.is_valid():
         try:
             new = services.add_comment(
-                story=story, author=request.user, body=form.cleaned_data["body"]
+                story=story,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                submission_key=form.cleaned_data["submission_key"],
             )
         except ValidationError as error:
             apply_service_errors(form, error)
@@ -430,7 +457,7 @@ def comment(request: AuthedRequest, pk: int) -> HttpResponse:
             context = {
                 "story": story,
                 "comment": _decorate(new, request.user),
-                "comment_form": CommentForm(),
+                "comment_form": NewCommentForm(),
                 "reactable": True,
             }
             return render(request, COMMENTS + "#comment_added", context)

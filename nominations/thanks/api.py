@@ -343,6 +343,11 @@ class ThanksView(generics.ListAPIView):
                 description="Too many thank-yous from this connection (5 an hour) or this "
                 "e-mail address (5 a day).",
             ),
+            503: OpenApiResponse(
+                Error,
+                description="The limits cannot count just now (the cache is down): nothing "
+                "was sent. Try again after Retry-After seconds.",
+            ),
         },
         description="A customer thanks an employee, through the employee's personal link "
         "(`token`) or naming them in `employee_hint`. No account needed. Nothing is shared "

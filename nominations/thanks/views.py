@@ -52,7 +52,7 @@ def _thank(request: HttpRequest, employee: User | None) -> HttpResponse:
                 )
             except RateLimited as limited:
                 form.add_error(None, limited.message)
-                status, retry_after = 429, limited.retry_after
+                status, retry_after = limited.status, limited.retry_after
             except ValidationError as error:
                 errors = error.message_dict if hasattr(error, "error_dict") else {}
                 if "employee" in errors:  # deactivated while the page was open
@@ -123,7 +123,7 @@ def resend(request: HttpRequest, signed: str) -> HttpResponse:
         return _link_problem(request, signed, error)
     except RateLimited as limited:
         context = {"signed": signed, "state": "resend_limited", "problem": limited.message}
-        response = render(request, CONFIRM, context, status=429)
+        response = render(request, CONFIRM, context, status=limited.status)
         response["Retry-After"] = str(limited.retry_after)
         return response
     return redirect("thanks:sent")

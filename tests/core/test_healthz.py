@@ -1,6 +1,7 @@
 from unittest import mock
 
 from django.urls import reverse
+from redis import exceptions
 
 
 def test_healthz_reports_database_and_cache(client, db):
@@ -10,7 +11,10 @@ def test_healthz_reports_database_and_cache(client, db):
 
 
 def test_healthz_is_503_when_the_cache_is_down(client, db):
-    with mock.patch("core.views.cache.set", side_effect=ConnectionError("down")):
+    # The probe asks the strict cache, which raises when Redis is down (tests/core/
+    # test_cache_outage.py stops Redis for real).
+    down = mock.Mock(**{"set.side_effect": exceptions.ConnectionError("down")})
+    with mock.patch("core.views.strict", return_value=down):
         response = client.get(reverse("healthz"))
     assert response.status_code == 503
     assert response.json()["cache"] == "down"

@@ -1,8 +1,10 @@
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from core.api import ConflictError
 from stories import services
-from stories.models import Reaction, Story
+from stories.models import Comment, Reaction, Story
 from tests.concurrency import race, requires_postgres
 from tests.conftest import make_user
 from tests.stories.conftest import make_story
@@ -54,3 +56,24 @@ def test_two_people_sharing_the_same_thank_you_at_once_make_one_story():
     assert sum(isinstance(result, Story) for result in results) == 1
     assert sum(isinstance(result, ConflictError) for result in results) == 1
     assert Story.objects.filter(thank_you=thank_you).count() == 1
+
+
+def test_one_comment_form_posted_twice_at_once_makes_one_comment():
+    story = make_story(make_user())
+    reader = make_user()
+    data = {"body": "Both at once", "submission_key": "one-form-0123456789abcdefghijklmno"}
+
+    def post():
+        client = Client()
+        client.force_login(reader, backend="accounts.backends.ModelBackend")
+        url = reverse("stories:comment", args=[story.pk])
+        return client.post(url, data, headers={"HX-Request": "true"})
+
+    results = race(post, threads=3)
+
+    comment = Comment.objects.get(story=story)
+    for response in results:
+        assert response.status_code == 200
+        assert f'id="comment-{comment.pk}"' in response.content.decode()
+    story.refresh_from_db()
+    assert story.comment_count == 1
