@@ -10,7 +10,6 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +22,7 @@ from awards import scoreboard_cache, scoring, tasks
 from awards.models import Award, AwardCycle, Decision
 from core import audit, notify
 from core.api import ConflictError
+from core.tasks import enqueue_on_commit
 from nominations.models import Evidence, Nomination, ThankYou
 from stories.models import Story
 
@@ -545,12 +545,8 @@ def announce(*, cycle: AwardCycle, by: User | None) -> None:
     if awards and settings.ANNOUNCE_WEBHOOK_URL:
         payload = announcement_payload(cycle, awards, url)
         json.dumps(payload)  # fail here, not in the worker
-        transaction.on_commit(
-            partial(
-                tasks.post_announcement.enqueue,
-                url=settings.ANNOUNCE_WEBHOOK_URL,
-                payload=payload,
-            )
+        enqueue_on_commit(
+            tasks.post_announcement, url=settings.ANNOUNCE_WEBHOOK_URL, payload=payload
         )
     decision.announced_at = timezone.now()
     decision.save(update_fields=["announced_at"])

@@ -1,13 +1,16 @@
 """The one door for outgoing mail. Services call these helpers inside their transaction; the
-message is enqueued as a task only once the transaction commits, so a rolled-back change
-never e-mails anyone, and the web request never waits on the mail server (with the database
-task backend, `manage.py db_worker` sends it)."""
+message goes out only if the transaction commits, so a rolled-back change never e-mails
+anyone, and the web request never waits on the mail server (with the database task backend,
+`manage.py db_worker` sends it). With that backend the message is queued in the same
+transaction, so a crash after the commit loses no mail (core.tasks.enqueue_on_commit).
+
+Each message gets its idempotency key here, once: every attempt at sending it carries the same
+one, so running its task again never sends it twice."""
 
 import json
-from functools import partial
+import uuid
 
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.tasks.backends.immediate import ImmediateBackend
 from django.utils.html import strip_tags
 
@@ -17,7 +20,7 @@ from core import tasks
 def send_mail_on_commit(
     *, to: list[str] | str, subject: str, template: str, context: dict | None = None
 ) -> None:
-    """Send templates/email/<template>.txt/.html to `to` after the current transaction commits.
+    """Send templates/email/<template>.txt/.html to `to` if the current transaction commits.
 
     `context` must be JSON (ids and strings, not model instances): it is stored with the task.
     """
@@ -27,19 +30,18 @@ def send_mail_on_commit(
     context = context or {}
     # Fail here, in the caller, rather than later in the worker.
     json.dumps(context)
-    transaction.on_commit(
-        partial(
-            tasks.send_email.enqueue,
-            to=recipients,
-            subject=subject,
-            template=template,
-            context=context,
-        )
+    tasks.enqueue_on_commit(
+        tasks.send_email,
+        to=recipients,
+        subject=subject,
+        template=template,
+        context=context,
+        key=str(uuid.uuid4()),
     )
 
 
 def send_message_on_commit(message: EmailMessage) -> None:
-    """Queue an already rendered message (allauth's) after the current transaction commits."""
+    """Send an already rendered message (allauth's) if the current transaction commits."""
     html = next(
         (
             content
@@ -51,16 +53,15 @@ def send_message_on_commit(message: EmailMessage) -> None:
     body = message.body
     if message.content_subtype == "html":
         html, body = body, strip_tags(body)
-    transaction.on_commit(
-        partial(
-            tasks.send_rendered_email.enqueue,
-            to=list(message.to),
-            subject=str(message.subject),
-            body=str(body),
-            html=str(html),
-            from_email=str(message.from_email),
-            headers={str(k): str(v) for k, v in message.extra_headers.items()},
-        )
+    tasks.enqueue_on_commit(
+        tasks.send_rendered_email,
+        to=list(message.to),
+        subject=str(message.subject),
+        body=str(body),
+        html=str(html),
+        from_email=str(message.from_email),
+        headers={str(k): str(v) for k, v in message.extra_headers.items()},
+        key=str(uuid.uuid4()),
     )
 
 

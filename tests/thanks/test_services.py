@@ -29,7 +29,7 @@ def team():
 def _mail_at_once(monkeypatch):
     # Each test runs in one transaction that never commits: send the mail when it is queued.
     monkeypatch.setattr(
-        "core.notify.transaction.on_commit", lambda callback, *args, **kwargs: callback()
+        "core.tasks.transaction.on_commit", lambda callback, *args, **kwargs: callback()
     )
 
 
