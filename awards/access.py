@@ -1,13 +1,12 @@
 """Who may see award cycles. The web views and the API both use these."""
 
-import itertools
 from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
 from accounts.models import User
 from awards.models import AwardCycle, JudgeAssignment
-from nominations.models import Endorsement, Nomination
+from nominations.models import Endorsement, Nomination, WithdrawnEndorsement
 
 
 def visible_cycles(user: User) -> QuerySet[AwardCycle]:
@@ -37,22 +36,32 @@ def can_see_scoreboard(user: User, cycle: AwardCycle) -> bool:
 
 
 def conflicts_by_judge(cycle: AwardCycle, judge_ids: Iterable[int]) -> dict[int, set[int]]:
-    """For each judge, the people they may not score in this cycle: themselves, anyone they
-    nominated or endorsed in it (whatever became of the nomination), and their direct reports.
-    Three queries, whatever the number of judges."""
+    """For each judge, the people they may not score in this cycle: themselves; anyone whose
+    nomination in it they wrote, were invited to endorse, or endorsed, whatever became of the
+    nomination or of the endorsement (a withdrawn one still counts: they read it and took
+    sides); and their direct reports. One query, whatever the number of judges."""
     conflicts: dict[int, set[int]] = {pk: {pk} for pk in judge_ids}
     if not conflicts:
         return conflicts
-    pairs = itertools.chain(
-        Nomination.objects.filter(cycle=cycle, nominator_id__in=conflicts).values_list(
+    judges = list(conflicts)
+    in_cycle = {"nomination__cycle": cycle}
+    pairs = [
+        Nomination.objects.filter(cycle=cycle, nominator_id__in=judges).values_list(
             "nominator_id", "nominee_id"
         ),
-        Endorsement.objects.filter(nomination__cycle=cycle, author_id__in=conflicts).values_list(
+        Nomination.invited_endorsers.through.objects.filter(
+            **in_cycle, user_id__in=judges
+        ).values_list("user_id", "nomination__nominee_id"),
+        Endorsement.objects.filter(**in_cycle, author_id__in=judges).values_list(
             "author_id", "nomination__nominee_id"
         ),
-        User.objects.filter(manager_id__in=conflicts).values_list("manager_id", "pk"),
-    )
-    for judge_id, candidate_id in pairs:
+        WithdrawnEndorsement.objects.filter(**in_cycle, author_id__in=judges).values_list(
+            "author_id", "nomination__nominee_id"
+        ),
+        User.objects.filter(manager_id__in=judges).values_list("manager_id", "pk"),
+    ]
+    first, *rest = (query.order_by() for query in pairs)
+    for judge_id, candidate_id in first.union(*rest, all=True).order_by():
         conflicts[judge_id].add(candidate_id)
     return conflicts
 

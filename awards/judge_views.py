@@ -63,10 +63,19 @@ def hr_judges(request: AuthedRequest, pk: int) -> HttpResponse:
         # Searching without JavaScript: list the matches to tick, keep who is ticked.
         return _render_judges(request, cycle, form, q=q, picked=picked)
     errors: list[str] = []
+    unconfirmed: list[User] = []
+    confirmed = [pk for pk in colleague_ids(request.POST.getlist("confirmed")) if pk in picked]
     try:
         judging.assign_judges(
-            cycle=cycle, judges=list(User.objects.filter(pk__in=picked)), by=request.user
+            cycle=cycle,
+            judges=list(User.objects.filter(pk__in=picked)),
+            by=request.user,
+            confirmed_candidates=confirmed,
         )
+    except judging.CandidatesOnPanel as error:
+        # Not saved: the page asks HR to tick a confirmation for each of them.
+        errors.append(error.message)
+        unconfirmed = error.people
     except ConflictError as error:
         errors.append(error.message)
     except ValidationError as error:
@@ -74,7 +83,16 @@ def hr_judges(request: AuthedRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "The judges are saved.")
         return redirect("awards:hr_judges", pk=cycle.pk)
-    return _render_judges(request, cycle, form, q=q, picked=picked, errors=errors)
+    return _render_judges(
+        request,
+        cycle,
+        form,
+        q=q,
+        picked=picked,
+        errors=errors,
+        unconfirmed=unconfirmed,
+        confirmed=confirmed,
+    )
 
 
 def _render_judges(
@@ -85,19 +103,33 @@ def _render_judges(
     q: str,
     picked: list[int],
     errors: list[str] | None = None,
+    unconfirmed: list[User] | None = None,
+    confirmed: list[int] | None = None,
 ) -> HttpResponse:
     assignments = list(
         cycle.judges.select_related("judge__department").order_by("judge__full_name")
     )
     progress = judging.judging_progress(cycle)["judges"] if assignments else {}
+    competing = set(
+        judging.candidates(cycle)
+        .filter(pk__in=[a.judge_id for a in assignments])
+        .values_list("pk", flat=True)
+    )
     context = {
         "cycle": cycle,
         "form": form,
         "picker": colleague_picker(field="people", q=q, selected=picked),
         "errors": errors or [],
+        # Who HR must still confirm as a judge although a candidate, and who they did.
+        "unconfirmed": unconfirmed or [],
+        "confirmed": confirmed or [],
         "editable": cycle.status in judging.ASSIGNABLE,
         "judges": [
-            {"person": a.judge, **progress.get(a.judge_id, {"scored": 0, "to_score": 0})}
+            {
+                "person": a.judge,
+                "candidate": a.judge_id in competing,
+                **progress.get(a.judge_id, {"scored": 0, "to_score": 0}),
+            }
             for a in assignments
         ],
     }
@@ -225,8 +257,11 @@ def _judge_context(request: AuthedRequest, cycle: AwardCycle) -> dict[str, Any]:
         thanks[thank_you.employee_id].append(thank_you)
     criteria = _panel_criteria(cycle)
     initial = _initial_scores(cycle, user)
+    # Never counting the judge themself: the count would tell a judge who is also a
+    # candidate that they were nominated.
+    hidden = [p for p in people if p.pk in conflicted and p.pk != user.pk]
     context |= {
-        "hidden": len(people) - len(visible),
+        "hidden": len(hidden),
         "criteria": criteria,
         "progress": judging.judging_progress(cycle, user),
         "entries": [

@@ -2,9 +2,13 @@
 judge scores the candidates on the rubric's panel criteria, 1 to 5, never a candidate where
 they have a conflict of interest."""
 
+from collections.abc import Collection
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
+from django.utils.text import get_text_list
+from django.utils.translation import gettext, ngettext
 
 from accounts.models import User
 from awards import access, scoreboard_cache, scoring
@@ -35,10 +39,38 @@ def candidates(cycle: AwardCycle) -> QuerySet[User]:
 # --- Judges -----------------------------------------------------------------------------------
 
 
+class CandidatesOnPanel(ConflictError):
+    """HR is putting candidates of the cycle on its panel without having confirmed it."""
+
+    def __init__(self, people: list[User]) -> None:
+        names = get_text_list([p.full_name for p in people], gettext("and"))
+        message = ngettext(
+            "%(names)s is a candidate in this cycle: as a judge, they would score the "
+            "people they compete with. Confirm to put them on the panel anyway.",
+            "%(names)s are candidates in this cycle: as judges, they would score the "
+            "people they compete with. Confirm to put them on the panel anyway.",
+            len(people),
+        ) % {"names": names}
+        super().__init__(
+            message, candidates=[{"id": p.pk, "full_name": p.full_name} for p in people]
+        )
+        self.people = people
+
+
 @transaction.atomic
-def assign_judges(*, cycle: AwardCycle, judges: list[User], by: User) -> list[JudgeAssignment]:
+def assign_judges(
+    *,
+    cycle: AwardCycle,
+    judges: list[User],
+    by: User,
+    confirmed_candidates: Collection[int] = (),
+) -> list[JudgeAssignment]:
     """Replace the cycle's judges (HR, until the cycle is decided). A judge taken off the panel
-    during judging takes their scores with them: they no longer count."""
+    during judging takes their scores with them: they no longer count.
+
+    HR is warned before putting a candidate of the cycle on its panel: CandidatesOnPanel,
+    unless `confirmed_candidates` names them. Judges already on the panel are not asked
+    about again (HR's page marks those who became candidates since)."""
     if not by.is_hr:
         raise PermissionDenied("Only HR assigns judges.")
     cycle = _lock(cycle)
@@ -54,6 +86,11 @@ def assign_judges(*, cycle: AwardCycle, judges: list[User], by: User) -> list[Ju
     current = set(cycle.judges.values_list("judge_id", flat=True))
     removed = current - set(chosen)
     added = [pk for pk in chosen if pk not in current]
+    # The cycle's row lock keeps a nomination from making someone a candidate meanwhile.
+    competing = set(candidates(cycle).filter(pk__in=added).values_list("pk", flat=True))
+    unconfirmed = [chosen[pk] for pk in added if pk in competing - set(confirmed_candidates)]
+    if unconfirmed:
+        raise CandidatesOnPanel(unconfirmed)
     removed_scores = 0
     if removed:
         cycle.judges.filter(judge_id__in=removed).delete()
@@ -67,6 +104,7 @@ def assign_judges(*, cycle: AwardCycle, judges: list[User], by: User) -> list[Ju
         before=sorted(current),
         after=sorted(chosen),
         removed_scores=removed_scores,
+        candidates_confirmed=sorted(competing),
     )
     return list(cycle.judges.select_related("judge"))
 
@@ -119,10 +157,12 @@ def score_candidate(
     if criterion.cycle_id != cycle.pk or criterion.kind != Criterion.Kind.PANEL:
         raise ValidationError({"criterion": "Choose one of this cycle's panel criteria."})
     score, note = _clean_score(score, note)
-    if not candidates(cycle).filter(pk=candidate.pk).exists():
-        raise ValidationError({"candidate": f"{candidate} is not a candidate in this cycle."})
+    # The conflict first: whether someone the judge may not score (themself, above all) is a
+    # candidate is not the judge's to learn.
     if candidate.pk in access.conflicted_candidate_ids(judge, cycle):
         raise PermissionDenied("You have a conflict of interest with this candidate.")
+    if not candidates(cycle).filter(pk=candidate.pk).exists():
+        raise ValidationError({"candidate": f"{candidate} is not a candidate in this cycle."})
     values = {"cycle": cycle, "score": score, "note": note}
     key = {"judge": judge, "candidate": candidate, "criterion": criterion}
     try:

@@ -5,9 +5,6 @@ Every rule lives in awards/judging.py, awards/deciding.py and awards/access.py; 
 check the shape of the input, call them, and shape the answer. Decimals (inputs, subscores,
 points, composites) are strings, exactly as the decision's snapshot stores them."""
 
-import csv
-import io
-
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse
@@ -26,6 +23,7 @@ from accounts.models import User
 from awards import access, deciding, judging, scoreboard_cache, scoring
 from awards.api import IsHRToChange, criterion_kind_field
 from awards.models import Award, AwardCycle, Criterion, Decision, PanelScore
+from core.exports import csv_response
 from nominations.api import MAX_ID, PersonSerializer
 
 MAX_JUDGES = 50
@@ -144,6 +142,12 @@ class JudgesInputSerializer(serializers.Serializer):
     user_ids = serializers.ListField(
         child=_id_field(), max_length=MAX_JUDGES, allow_empty=True, help_text="Active people."
     )
+    confirm_candidates = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="True to put candidates of the cycle on its panel: without it, adding one "
+        "answers 409 and names them.",
+    )
 
 
 class PanelScoreInputSerializer(serializers.Serializer):
@@ -178,10 +182,31 @@ class CycleJudgesView(APIView):
         request=JudgesInputSerializer,
         responses={
             200: inline_serializer("CycleJudges", {"judges": PersonSerializer(many=True)}),
-            409: OpenApiResponse(Error, description="The cycle is decided: judges are final."),
+            409: OpenApiResponse(
+                inline_serializer(
+                    "CycleJudgesConflict",
+                    {
+                        "detail": serializers.CharField(),
+                        "candidates": inline_serializer(
+                            "CandidateOnPanel",
+                            {
+                                "id": serializers.IntegerField(),
+                                "full_name": serializers.CharField(),
+                            },
+                            many=True,
+                            required=False,
+                        ),
+                    },
+                ),
+                description="The cycle is decided: judges are final. Or people added to the "
+                "panel are candidates of the cycle (listed in `candidates`) and "
+                "`confirm_candidates` was not true: nothing changed.",
+            ),
         },
         description="HR replaces the cycle's judges (until the cycle is decided). A judge "
-        "taken off the panel takes their scores with them. Unknown or inactive people: 400.",
+        "taken off the panel takes their scores with them. Unknown or inactive people: 400. "
+        "Adding a candidate of the cycle needs `confirm_candidates: true`; judges already on "
+        "the panel are not asked about again.",
     )
     def put(self, request: Request, pk: int) -> Response:
         cycle = _cycle(request, pk)
@@ -193,7 +218,10 @@ class CycleJudgesView(APIView):
         if unknown:
             raise ValidationError({"user_ids": f"Unknown people: {', '.join(unknown)}."})
         assignments = judging.assign_judges(
-            cycle=cycle, judges=[people[pk] for pk in ids], by=request.user
+            cycle=cycle,
+            judges=[people[pk] for pk in ids],
+            by=request.user,
+            confirmed_candidates=ids if data.validated_data["confirm_candidates"] else (),
         )
         return Response({"judges": [_person(a.judge) for a in assignments]})
 
@@ -236,7 +264,9 @@ class PanelScoresView(APIView):
             403: OpenApiResponse(
                 Error,
                 description="Not a judge of this cycle, or a conflict of interest with the "
-                "candidate (you nominated, endorsed or manage them, or are them).",
+                "person (you are them, manage them, or nominated them, were invited to "
+                "endorse or endorsed a nomination of them in the cycle), whether or not "
+                "they are a candidate.",
             ),
             404: NOT_VISIBLE,
             409: OpenApiResponse(Error, description="Judging is closed (or not yet open)."),
@@ -481,23 +511,13 @@ class ResultsView(APIView):
 
 # --- Export -----------------------------------------------------------------------------------
 
-FORMULA_CHARACTERS = ("=", "+", "-", "@", "\t", "\r")
 
-
-def _cell(value) -> str:
-    """A spreadsheet must never run a cell as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_CHARACTERS) else text
-
-
-def scoreboard_csv(board: dict, people: dict[int, User]) -> str:
+def scoreboard_rows(board: dict, people: dict[int, User]) -> list[list]:
     header = ["rank", "candidate", "email", "composite"]
     for criterion in board["criteria"]:
         name = criterion["name"]
         header += [f"{name} input", f"{name} subscore", f"{name} weight", f"{name} points"]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_cell(h) for h in header])
+    rows = [header]
     for row in board["candidates"]:
         person = people.get(row["candidate_id"])
         cells = [
@@ -510,8 +530,8 @@ def scoreboard_csv(board: dict, people: dict[int, User]) -> str:
         for criterion in board["criteria"]:
             line = by_criterion.get(criterion["id"], {})
             cells += [line.get(k) for k in ("input", "subscore", "weight", "points")]
-        writer.writerow([_cell(c) for c in cells])
-    return out.getvalue()
+        rows.append(cells)
+    return rows
 
 
 class ExportView(APIView):
@@ -522,8 +542,9 @@ class ExportView(APIView):
         responses={
             (200, "text/csv"): OpenApiResponse(
                 OpenApiTypes.STR,
-                description="The scoreboard as CSV: rank, candidate, email, composite, then "
-                "input, subscore, weight and points per criterion (an attachment).",
+                description="The scoreboard as CSV (UTF-8 with a byte-order mark): rank, "
+                "candidate, email, composite, then input, subscore, weight and points per "
+                "criterion (an attachment).",
             ),
             404: NOT_VISIBLE,
         },
@@ -531,7 +552,6 @@ class ExportView(APIView):
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
         cycle, board, people = _board_for(request, pk)
-        response = HttpResponse(scoreboard_csv(board, people), content_type="text/csv")
-        filename = f"scoreboard-{cycle.month:%Y-%m}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return csv_response(
+            scoreboard_rows(board, people), filename=f"scoreboard-{cycle.month:%Y-%m}.csv"
+        )

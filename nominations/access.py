@@ -4,7 +4,7 @@
 - the nominee's manager sees it (to verify evidence);
 - colleagues the nominator invited to endorse it, and those who endorsed it, see it;
 - judges of the cycle see it during judging (without the nominator's name when judging is
-  blind), and after the decision;
+  blind), and after the decision, unless it is about them;
 - the nominee and everyone else only once the cycle is announced (and then without scores).
 A nomination you may not see answers 404, never 403, so its existence is not revealed.
 """
@@ -29,12 +29,14 @@ def visible_nominations(user: User) -> QuerySet[Nomination]:
         nomination=OuterRef("pk"), user=user
     )
     active = Q(status=Nomination.Status.ACTIVE)
+    # A judge who is also a nominee learns it at the announcement, like every nominee.
+    judged = active & Q(cycle__status__in=JUDGE_PHASES) & Q(Exists(judges)) & ~Q(nominee=user)
     return nominations.filter(
         Q(nominator=user)
         | Q(nominee__manager=user)
         | Q(Exists(invited))
         | Q(Exists(endorsed))
-        | (active & Q(cycle__status__in=JUDGE_PHASES) & Q(Exists(judges)))
+        | judged
         | (active & Q(cycle__status=Status.ANNOUNCED))
     )
 

@@ -309,6 +309,28 @@ class Endorsement(models.Model):
         return f"{self.author} endorses {self.nomination_id}"
 
 
+class WithdrawnEndorsement(models.Model):
+    """Someone endorsed a nomination and withdrew it. The endorsement is gone (it no longer
+    counts anywhere); the fact stays, because having seconded a nomination is a conflict of
+    interest for judging its nominee (awards/access.py), withdrawn or not."""
+
+    nomination = models.ForeignKey(
+        Nomination, on_delete=models.CASCADE, related_name="withdrawn_endorsements"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    withdrawn_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["nomination", "author"], name="one_withdrawn_endorsement_per_person"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} withdrew their endorsement of {self.nomination_id}"
+
+
 # --- Customer thank-yous and the helpdesk integrations that send them ------------------------
 
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from awards import scoring
@@ -21,7 +22,14 @@ from core import audit, notify
 from core.api import ConflictError
 from core.images import process_upload
 from nominations import access
-from nominations.models import MAX_EVIDENCE, Category, Endorsement, Evidence, Nomination
+from nominations.models import (
+    MAX_EVIDENCE,
+    Category,
+    Endorsement,
+    Evidence,
+    Nomination,
+    WithdrawnEndorsement,
+)
 
 Kind = Evidence.Kind
 Verification = Evidence.Verification
@@ -179,25 +187,45 @@ def invite_endorsers(*, nomination: Nomination, by: User, people: list[User]) ->
     already = set(nomination.invited_endorsers.values_list("pk", flat=True))
     new = [p for p in people if p.pk not in already]
     nomination.invited_endorsers.add(*new)
-    url = settings.SITE_URL + nomination.get_absolute_url()
     for person in new:
+        subject, context = _invitation(nomination, by=by, to=person)
         notify.send_mail_on_commit(
-            to=person.email,
-            subject=f"{by.display_name} asks you to second a nomination",
-            template="notice",
-            context={
-                "greeting": f"Hello {person.display_name},",
-                "message": (
-                    f"{by.full_name} nominated {nomination.nominee.full_name} for "
-                    f"“{nomination.headline}” and would like you to second it, if you saw "
-                    "what they did for customers. Keep it to yourself: the nominee hears "
-                    "about it when the award is announced."
-                ),
-                "action_url": url,
-                "action_label": "Read and endorse the nomination",
-            },
+            to=person.email, subject=subject, template="notice", context=context
         )
     return people
+
+
+def _invitation(nomination: Nomination, *, by: User, to: User) -> tuple[str, dict]:
+    """The subject and context of the e-mail asking a colleague to second a nomination. In a
+    blind cycle it does not name the nominator: its reader may be, or become, one of the
+    cycle's judges, and an e-mail cannot be taken back once they are."""
+    names = {
+        "nominator": by.full_name,
+        "nominee": nomination.nominee.full_name,
+        "headline": nomination.headline,
+    }
+    if nomination.cycle.blind_judging:
+        subject = gettext("A colleague asks you to second a nomination")
+        opening = gettext(
+            "A colleague nominated %(nominee)s for “%(headline)s” and would like you to "
+            "second it, if you saw what they did for customers. Judging is blind in this "
+            "cycle, so this e-mail does not say who nominated them."
+        )
+    else:
+        subject = gettext("%(nominator)s asks you to second a nomination") % {
+            "nominator": by.display_name
+        }
+        opening = gettext(
+            "%(nominator)s nominated %(nominee)s for “%(headline)s” and would like you to "
+            "second it, if you saw what they did for customers."
+        )
+    secret = gettext("Keep it to yourself: the nominee hears about it when the award is announced.")
+    return subject, {
+        "greeting": gettext("Hello %(name)s,") % {"name": to.display_name},
+        "message": f"{opening % names} {secret}",
+        "action_url": settings.SITE_URL + nomination.get_absolute_url(),
+        "action_label": gettext("Read and endorse the nomination"),
+    }
 
 
 # --- Evidence ---------------------------------------------------------------------------------
@@ -411,4 +439,8 @@ def withdraw_endorsement(*, nomination: Nomination, by: User) -> None:
     deleted, _ = Endorsement.objects.filter(nomination=nomination, author=by).delete()
     if not deleted:
         raise ConflictError("You have not endorsed this nomination.")
+    # It no longer counts, but it was given: a conflict of interest for judging the nominee.
+    WithdrawnEndorsement.objects.update_or_create(
+        nomination=nomination, author=by, defaults={"withdrawn_at": timezone.now()}
+    )
     standings_changed(nomination.cycle_id)

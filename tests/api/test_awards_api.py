@@ -1,6 +1,7 @@
 """Employee of the Month over the API (issue 6): judges, panel scores, the scoreboard, the
 override, the results and the CSV export."""
 
+import codecs
 import csv
 import io
 import json
@@ -24,6 +25,14 @@ NOTE = "Private panel note: strong on customers, weak on follow-up."
 
 def url(name: str, cycle: AwardCycle) -> str:
     return reverse(f"api-cycle-{name}", args=[cycle.pk])
+
+
+def read_csv(response) -> list[list[str]]:
+    """The rows as a client reads them: in the charset the answer declares, else ISO-8859-1
+    (HTTP's default for text), skipping a UTF-8 byte-order mark."""
+    charset = response.charset if "charset=" in response["Content-Type"] else "iso-8859-1"
+    text = response.content.decode(charset)
+    return list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
 
 
 class Cast:
@@ -354,7 +363,7 @@ def test_hr_exports_the_scoreboard_as_csv(api, cast):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment; filename=" in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = read_csv(response)
     board = client.get(url("scoreboard", cast.cycle)).json()
     criteria = [c["name"] for c in board["criteria"]]
     assert rows[0][:4] == ["rank", "candidate", "email", "composite"]
@@ -378,6 +387,34 @@ def test_the_export_never_lets_a_name_run_as_a_formula(api, cast):
     cast.alice.save()
     response = api(cast.hr).get(url("export", cast.cycle))
     assert "'=HYPERLINK" in response.content.decode()
+
+
+def test_the_export_is_utf8_says_so_and_starts_with_a_bom(api, cast):
+    cast.decide()
+    response = api(cast.hr).get(url("export", cast.cycle))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.content.startswith(codecs.BOM_UTF8 + b"rank,")  # Excel reads it as UTF-8
+    assert response.content.count(codecs.BOM_UTF8) == 1
+
+
+def test_accented_names_come_out_of_the_export_as_they_were_typed(api, cast):
+    cast.alice.full_name = "Zoë Ñúñez-Ångström"
+    cast.alice.save()
+    cast.decide()
+
+    rows = read_csv(api(cast.hr).get(url("export", cast.cycle)))
+
+    assert "Zoë Ñúñez-Ångström" in [row[1] for row in rows[1:]]
+
+
+def test_an_accented_name_that_looks_like_a_formula_is_still_escaped(api, cast):
+    cast.alice.full_name = "=Zoë+1"
+    cast.alice.save()
+    cast.decide()
+
+    rows = read_csv(api(cast.hr).get(url("export", cast.cycle)))
+
+    assert "'=Zoë+1" in [row[1] for row in rows[1:]]
 
 
 def test_only_hr_exports(api, cast):

@@ -87,8 +87,33 @@ def test_conflicted_candidates_are_hidden_and_counted(login, panel):
     assert "Nina Nominee" in page and "Tom Thanked" in page
     for hidden in ("Nick Nominated", "Eve Endorsed", "Rita Report"):
         assert hidden not in page
-    # Nick, Eve, Rita and the judge themself.
-    assert "4 candidates are hidden from you because of a conflict of interest" in page
+    # Nick, Eve and Rita; never the judge themself, who may be a candidate too.
+    assert "3 candidates are hidden from you because of a conflict of interest" in page
+
+
+def _judging_page_of_a_judge_with_no_other_conflict(login, *, nominated: bool) -> str:
+    hr = make_user(hr=True)
+    cycle = make_cycle(month=dt.date(2030, 2 if nominated else 3, 1), status=Status.OPEN)
+    judge = make_user(full_name="Jude Judge")
+    make_nomination(nominator=make_user(), nominee=make_user(full_name="Nina Nominee"))
+    if nominated:
+        make_nomination(nominator=make_user(), nominee=judge, headline="Judged fairly")
+    judging.assign_judges(cycle=cycle, judges=[judge], by=hr, confirmed_candidates=[judge.pk])
+    cycle = move(cycle, Status.JUDGING)
+    page = login(judge).get(judge_url(cycle)).content.decode()
+    # The page as the judge reads it, without what differs from one cycle or request to
+    # another: the cycle's title, the ids and the CSRF tokens.
+    page = page[page.index("<main") : page.index("</main>")].replace(cycle.title, "the cycle")
+    page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
+    return re.sub(r"\d+", "#", page)
+
+
+def test_a_judge_who_is_a_candidate_sees_the_same_page_as_if_they_were_not(login, db):
+    as_candidate = _judging_page_of_a_judge_with_no_other_conflict(login, nominated=True)
+    as_colleague = _judging_page_of_a_judge_with_no_other_conflict(login, nominated=False)
+    assert "Nina Nominee" in as_candidate
+    assert "conflict of interest" not in as_candidate
+    assert as_candidate == as_colleague
 
 
 def test_scoring_a_conflicted_candidate_is_forbidden(login, panel):
@@ -200,6 +225,48 @@ def test_hr_chooses_the_judges_with_the_picker(login, panel):
     assert response.status_code == 302
     judges = set(JudgeAssignment.objects.filter(cycle=panel.cycle).values_list("judge", flat=True))
     assert judges == {panel.judge.pk, newcomer.pk}
+
+
+def test_hr_is_warned_before_putting_a_candidate_on_the_panel(login, panel):
+    chosen = [str(panel.judge.pk), str(panel.nina.pk)]
+    response = login(panel.hr).post(judges_url(panel.cycle), {"q": "", "people": chosen})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Nina Nominee is a candidate in this cycle" in page
+    assert f'name="confirmed" value="{panel.nina.pk}"' in page
+    assert 'aria-describedby="people-error"' in page  # the warning is tied to the picker
+    assert re.search(rf'value="{panel.nina.pk}" id="people-{panel.nina.pk}" checked', page)
+    judges = set(JudgeAssignment.objects.filter(cycle=panel.cycle).values_list("judge", flat=True))
+    assert judges == {panel.judge.pk, panel.other_judge.pk}
+
+
+def test_hr_puts_a_candidate_on_the_panel_once_they_confirm(login, panel):
+    response = login(panel.hr).post(
+        judges_url(panel.cycle),
+        {"people": [str(panel.judge.pk), str(panel.nina.pk)], "confirmed": [str(panel.nina.pk)]},
+    )
+    assert response.status_code == 302
+    judges = set(JudgeAssignment.objects.filter(cycle=panel.cycle).values_list("judge", flat=True))
+    assert judges == {panel.judge.pk, panel.nina.pk}
+
+
+def test_confirming_one_candidate_does_not_confirm_another(login, panel):
+    response = login(panel.hr).post(
+        judges_url(panel.cycle),
+        {"people": [str(panel.nina.pk), str(panel.nick.pk)], "confirmed": [str(panel.nina.pk)]},
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Nick Nominated is a candidate in this cycle" in page
+    assert "Nina Nominee is a candidate" not in page
+    assert not JudgeAssignment.objects.filter(judge__in=[panel.nina, panel.nick]).exists()
+
+
+def test_hr_sees_which_judges_are_also_candidates(login, panel):
+    page = login(panel.hr).get(judges_url(panel.cycle)).content.decode()
+    judge_row = page[page.index("Jude Judge") : page.index("Olga Other")]
+    assert "Also a candidate" in judge_row
+    assert page.count("Also a candidate") == 1
 
 
 def test_finding_colleagues_without_javascript_lists_them_to_tick(login, panel):

@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -41,7 +43,12 @@ class Panel:
         make_nomination(nominator=self.nominator, nominee=self.rita)
         make_nomination(nominator=self.nominator, nominee=self.judge)
         approved(self.tom, by=self.hr)
-        judging.assign_judges(cycle=self.cycle, judges=[self.judge, self.other_judge], by=self.hr)
+        judging.assign_judges(
+            cycle=self.cycle,
+            judges=[self.judge, self.other_judge],
+            by=self.hr,
+            confirmed_candidates=[self.judge.pk],
+        )
         self.cycle = move(self.cycle, Status.JUDGING)
         panel = self.cycle.criteria.filter(kind=Criterion.Kind.PANEL).order_by("position")
         self.impact, self.innovation = list(panel)
@@ -64,6 +71,40 @@ def panel(db) -> Panel:
 
 
 # --- Assigning judges -------------------------------------------------------------------------
+
+
+def test_putting_a_candidate_on_the_panel_needs_hrs_confirmation(db, hr_user):
+    cycle = make_cycle(status=Status.OPEN)
+    nina = make_user(full_name="Nina Nominee")
+    make_nomination(nominator=make_user(), nominee=nina)
+    with pytest.raises(judging.CandidatesOnPanel) as error:
+        judging.assign_judges(cycle=cycle, judges=[nina, make_user()], by=hr_user)
+    assert error.value.people == [nina]
+    assert error.value.message.startswith("Nina Nominee is a candidate in this cycle")
+    assert not JudgeAssignment.objects.exists()
+    judging.assign_judges(cycle=cycle, judges=[nina], by=hr_user, confirmed_candidates=[nina.pk])
+    assert list(cycle.judges.values_list("judge_id", flat=True)) == [nina.pk]
+
+
+def test_two_candidates_are_named_together(db, hr_user):
+    cycle = make_cycle(status=Status.OPEN)
+    nina, tom = make_user(full_name="Nina Nominee"), make_user(full_name="Tom Thanked")
+    make_nomination(nominator=make_user(), nominee=nina)
+    approved(tom, by=hr_user)
+    with pytest.raises(judging.CandidatesOnPanel, match=r"^Nina Nominee and Tom Thanked are "):
+        judging.assign_judges(
+            cycle=cycle, judges=[nina, tom], by=hr_user, confirmed_candidates=[make_user().pk]
+        )
+
+
+def test_someone_nominated_only_in_another_cycle_needs_no_confirmation(db, hr_user):
+    earlier = make_cycle(month=dt.date(2029, 12, 1), status=Status.OPEN)
+    nina = make_user()
+    make_nomination(nominator=make_user(), nominee=nina, cycle=earlier)
+    move(earlier, Status.JUDGING)
+    cycle = make_cycle(status=Status.OPEN)
+    judging.assign_judges(cycle=cycle, judges=[nina], by=hr_user)
+    assert cycle.judges.count() == 1
 
 
 def test_hr_assigns_the_judges_of_a_cycle_and_it_is_audited(db, hr_user):
@@ -149,6 +190,41 @@ def test_a_judges_conflicts_are_themself_whom_they_nominated_endorsed_or_manage(
     conflicts = access.conflicted_candidate_ids(panel.judge, panel.cycle)
     assert conflicts == {panel.judge.pk, panel.nick.pk, panel.eve.pk, panel.rita.pk}
     assert access.conflicted_candidate_ids(panel.other_judge, panel.cycle) == {panel.other_judge.pk}
+
+
+def test_an_invitation_to_endorse_is_a_conflict(db):
+    cycle = make_cycle(status=Status.OPEN)
+    judge, nominator, nominee = make_user(), make_user(), make_user()
+    nomination = make_nomination(nominator=nominator, nominee=nominee)
+    nominations.invite_endorsers(nomination=nomination, by=nominator, people=[judge])
+    assert nominee.pk in access.conflicted_candidate_ids(judge, cycle)
+
+
+def test_a_withdrawn_endorsement_is_still_a_conflict(db, hr_user):
+    cycle = make_cycle(status=Status.OPEN)
+    nominee = make_user()
+    nomination = make_nomination(nominator=make_user(), nominee=nominee)
+    nominations.endorse(nomination=nomination, by=hr_user, comment="I saw it.")
+    nominations.withdraw_endorsement(nomination=nomination, by=hr_user)
+    assert nominee.pk in access.conflicted_candidate_ids(hr_user, cycle)
+
+
+def test_an_invitation_in_another_cycle_is_no_conflict(db):
+    earlier = make_cycle(month=dt.date(2029, 12, 1), status=Status.OPEN)
+    judge, nominator, nominee = make_user(), make_user(), make_user()
+    nomination = make_nomination(nominator=nominator, nominee=nominee, cycle=earlier)
+    nominations.invite_endorsers(nomination=nomination, by=nominator, people=[judge])
+    move(earlier, Status.JUDGING)
+    cycle = make_cycle(status=Status.OPEN)
+    assert access.conflicted_candidate_ids(judge, cycle) == {judge.pk}
+
+
+def test_every_judges_conflicts_take_one_query(panel, django_assert_num_queries):
+    judges = [panel.judge.pk, panel.other_judge.pk, panel.bystander.pk]
+    with django_assert_num_queries(1):
+        conflicts = access.conflicts_by_judge(panel.cycle, judges)
+    assert conflicts[panel.other_judge.pk] == {panel.other_judge.pk}
+    assert panel.eve.pk in conflicts[panel.judge.pk]
 
 
 def test_a_withdrawn_nomination_is_still_a_conflict(db, hr_user):

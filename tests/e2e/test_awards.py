@@ -1,7 +1,9 @@
 """Employee of the Month in a real browser (issue 6): a cycle from open to announced. Two
-judges score (one does not see the candidate they nominated), HR decides and announces, the
-award story is in the feed, the winner's profile shows the award, and a nominee who did not
-win received the "you were nominated" e-mail. Every page is checked with axe-core."""
+judges score (one does not see the candidate they nominated); HR puts a candidate on the
+panel only once warned, by confirming it, and her judging page reveals nothing of it; HR
+decides and announces, the award story is in the feed, the winner's profile shows the award,
+and a nominee who did not win received the "you were nominated" e-mail. Every page is checked
+with axe-core."""
 
 import re
 
@@ -61,6 +63,30 @@ def test_a_cycle_runs_from_open_to_announced(open_page):
     move(office, cycle, "Close nominations and start judging")
     visit(office, f"/hr/cycles/{cycle.pk}/judges/")
     expect(office.get_by_text("Jude Judge").first).to_be_visible()
+
+    # HR puts Nina, a candidate, on the panel too: warned, they confirm it.
+    with office.expect_response(lambda r: "/nominations/nominees/" in r.url):
+        office.get_by_role("searchbox", name="Find colleagues to be judges").fill("Nina")
+    office.get_by_role("checkbox", name=re.compile("Nina Nominee")).check()
+    office.get_by_role("button", name="Save the judges").click()
+    expect(office.locator("#people-error")).to_contain_text(
+        "Nina Nominee is a candidate in this cycle"
+    )
+    assert_accessible(office)
+    office.get_by_role("checkbox", name=re.compile("^Yes, Nina Nominee judges this cycle")).check()
+    office.get_by_role("button", name="Save the judges").click()
+    expect(office.get_by_text("The judges are saved.")).to_be_visible()
+    expect(office.locator(".judge-row", has_text="Nina Nominee")).to_contain_text(
+        "Also a candidate"
+    )
+    assert_accessible(office)
+
+    # Judging tells Nina nothing: no card of her own, no conflict counted for it.
+    candidate = open_page(nina)
+    visit(candidate, f"/judge/{cycle.pk}/")
+    expect(candidate.locator(f"#candidate-{leo.pk}")).to_be_visible()
+    expect(candidate.locator(f"#candidate-{nina.pk}")).to_have_count(0)
+    expect(candidate.get_by_text("conflict of interest")).to_have_count(0)
 
     # Jude nominated Leo: Leo is hidden from him.
     first = open_page(jude)

@@ -2,9 +2,9 @@
 
 import pytest
 
-from awards.models import AwardCycle
+from awards.models import AwardCycle, JudgeAssignment
 from nominations import access, services
-from tests.nominations.conftest import move
+from tests.nominations.conftest import make_nomination, move
 
 Status = AwardCycle.Status
 ROLES = ["nominator", "nominee", "manager", "colleague", "judge", "hr", "stranger"]
@@ -40,6 +40,18 @@ def test_blind_judges_do_not_see_the_nominator(nomination, people):
     assert not access.can_see_nominator(people.judge, nomination)
     assert access.can_see_nominator(people.hr, nomination)
     assert access.can_see_nominator(people.manager, nomination)
+
+
+@pytest.mark.parametrize("phase", [Status.JUDGING, Status.DECIDED])
+def test_a_judge_does_not_see_a_nomination_of_themself_before_the_announcement(
+    people, cycle, phase
+):
+    JudgeAssignment.objects.create(cycle=cycle, judge=people.judge)
+    about_the_judge = make_nomination(nominator=people.nominator, nominee=people.judge)
+    cycle = move(cycle, phase)
+    assert not access.can_view(people.judge, about_the_judge)
+    move(cycle, Status.ANNOUNCED)
+    assert access.can_view(people.judge, about_the_judge)
 
 
 def test_judges_see_the_nominator_when_judging_is_not_blind(nomination, people):

@@ -10,7 +10,7 @@ from PIL import Image
 from awards.models import AwardCycle
 from core.api import ConflictError
 from nominations import services
-from nominations.models import Endorsement, Evidence, Nomination
+from nominations.models import Endorsement, Evidence, Nomination, WithdrawnEndorsement
 from tests.awards.conftest import make_cycle
 from tests.conftest import make_department, make_user
 from tests.nominations.conftest import make_nomination, move
@@ -316,6 +316,18 @@ def test_an_endorsement_can_be_withdrawn_while_the_cycle_is_open(nomination, peo
     move(nomination.cycle, Status.JUDGING)
     with pytest.raises(ConflictError, match="closed"):
         services.withdraw_endorsement(nomination=nomination, by=people.colleague)
+
+
+def test_a_withdrawn_endorsement_no_longer_counts_but_is_remembered(nomination, people):
+    services.endorse(nomination=nomination, by=people.colleague, comment="Yes")
+    services.withdraw_endorsement(nomination=nomination, by=people.colleague)
+    assert not nomination.endorsements.exists()
+    [withdrawn] = WithdrawnEndorsement.objects.all()
+    assert (withdrawn.nomination, withdrawn.author) == (nomination, people.colleague)
+    # Endorsing and withdrawing again keeps one record, of the last withdrawal.
+    services.endorse(nomination=nomination, by=people.colleague, comment="Yes, after all")
+    services.withdraw_endorsement(nomination=nomination, by=people.colleague)
+    assert WithdrawnEndorsement.objects.get().withdrawn_at > withdrawn.withdrawn_at
 
 
 def test_endorsing_is_closed_with_the_cycle(nomination, people):
