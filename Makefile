@@ -35,6 +35,9 @@ fmt: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Two pytest-xdist workers, one a core: the browser tests alone take minutes. `PYTEST_ARGS=`
+# runs in one process (what a debugger wants).
+PYTEST_ARGS ?= -n 2
 test: lint
 	PLAUDIT_TESTING=1 $(VENV)/bin/pytest $(PYTEST_ARGS)
 

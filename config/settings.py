@@ -147,6 +147,13 @@ def redis_cache(location: str) -> dict:
 
 
 REDIS_URL = env.str("REDIS_URL", default="")
+if TESTING and REDIS_URL and env.str("PYTEST_XDIST_WORKER", default=""):
+    # Each pytest-xdist worker (gw0, gw1, …) on its own Redis database, counted from the one
+    # given: the tests empty the cache between tests, and must not empty another worker's.
+    _redis = urlsplit(REDIS_URL)
+    _worker = int(env.str("PYTEST_XDIST_WORKER").removeprefix("gw"))
+    _database = int(_redis.path.strip("/") or 0) + _worker
+    REDIS_URL = _redis._replace(path=f"/{_database}").geturl()
 if REDIS_URL:
     CACHES = {"default": redis_cache(REDIS_URL)}
 else:
