@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts import access, directory_import, services, tokens
+from accounts import access, directory_import, services, sso, tokens
 from accounts.directory_import import DirectoryImportError, ImportPreview
 from accounts.models import User
 from accounts.tokens import TokenAuthentication
@@ -43,6 +43,10 @@ class TokenResponseSerializer(serializers.Serializer):
 
 TokenError = inline_serializer("TokenError", {"detail": serializers.CharField()})
 WRONG_PASSWORD = _("The e-mail address or password is not right.")
+PASSWORDS_OFF = _(
+    "Passwords are turned off: this site signs people in with their company account only, so "
+    "it issues no API token for a password."
+)
 UNKNOWN_ADDRESS = _(
     "The server cannot tell your network address, so it cannot apply its sign-in limits: "
     "ask its administrator to check the proxy settings (TRUSTED_PROXY_COUNT)."
@@ -127,6 +131,9 @@ def _check_credentials(
 ) -> User | dict:
     """The person these credentials prove, or the 400 body that says what is wrong with them.
     Raises RateLimited when the account is locked."""
+    if not sso.password_allowed(email):
+        # The sign-in form's refusal points at its SSO button, which an API caller has not got.
+        return {"detail": PASSWORDS_OFF}
     person = tokens.check_password(request, email=email, password=password)
     if person is None:
         return {"detail": WRONG_PASSWORD}

@@ -9,7 +9,9 @@ import sys
 import pytest
 from django.core import mail
 from django.urls import reverse
+from rest_framework.test import APIClient
 
+from accounts.api import PASSWORDS_OFF
 from tests.conftest import PASSWORD, make_user
 from tests.sso.identity_provider import ROOT
 
@@ -91,3 +93,13 @@ def test_with_sso_only_a_password_does_not_sign_in_someone_off_the_break_glass_l
     assert response.status_code == 200
     assert "use the button above" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_with_sso_only_the_api_refuses_a_password_in_words_an_api_caller_understands(sso_only):
+    make_user("ravi@example.com")
+    response = APIClient(REMOTE_ADDR="203.0.113.9").post(
+        "/api/v1/auth/token", {"email": "ravi@example.com", "password": PASSWORD}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"detail": str(PASSWORDS_OFF)}
+    assert "button" not in response.json()["detail"]
