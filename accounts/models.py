@@ -139,7 +139,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name or self.email
 
     def get_absolute_url(self) -> str:
-        return reverse("accounts:profile", args=[self.pk])
+        return reverse("home:profile", args=[self.pk])
 
     def get_full_name(self) -> str:
         return self.full_name

@@ -5,9 +5,7 @@ from accounts import views
 app_name = "accounts"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("people/", views.directory, name="directory"),
-    path("people/<int:pk>/", views.profile, name="profile"),
     path("people/me/edit/", views.edit_profile, name="edit_profile"),
     path("people/me/api-tokens/", views.api_tokens, name="api_tokens"),
     path(
@@ -15,7 +13,6 @@ urlpatterns = [
         views.revoke_api_token,
         name="revoke_api_token",
     ),
-    path("hr/", views.hr_console, name="hr_console"),
     path("hr/people/", views.hr_people, name="hr_people"),
     path("hr/people/import/", views.hr_import, name="hr_import"),
     path("hr/people/<int:pk>/deactivate/", views.hr_deactivate, name="hr_deactivate"),

@@ -5,12 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import access, directory_import, services, tokens
+from accounts import directory_import, services, tokens
 from accounts.directory_import import DirectoryImportError, ImportPreview, ImportRow
 from accounts.forms import (
     DirectoryImportForm,
@@ -18,35 +18,13 @@ from accounts.forms import (
     ImportConfirmForm,
     ProfileForm,
 )
+from accounts.http import AuthedRequest
 from accounts.models import User
-from awards.models import AwardCycle, JudgeAssignment
 from core.audit import AuditEvent
 from core.decorators import hr_required
-from core.http import AuthedRequest
-from nominations.models import ThankYou
-from nominations.thanks import access as thanks_access
-from nominations.thanks import link_views as thanks
-from stories import views as story_reading
-from stories import write_views as story_writing
 
 DIRECTORY_PAGE_SIZE = 24
 IMPORT_PREVIEW_ROWS = 1000
-
-
-@login_required
-def home(request: AuthedRequest) -> HttpResponse:
-    user = request.user
-    reports = user.reports.filter(is_active=True).select_related("department")
-    context = {"reports": reports, **thanks.home_context(user)}
-    context["latest_stories"] = story_reading.latest_stories(user)
-    story_writing.mark_shareable(user, context["my_thanks"])
-    # The cycles this person judges now: where their scores are awaited.
-    context["judging"] = list(
-        JudgeAssignment.objects.filter(judge=user, cycle__status=AwardCycle.Status.JUDGING)
-        .select_related("cycle")
-        .order_by("cycle__month")
-    )
-    return render(request, "home.html", context)
 
 
 def _directory_page(request: AuthedRequest, *, include_inactive: bool = False):
@@ -138,35 +116,6 @@ def directory(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
-def profile(request: AuthedRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(User.objects.select_related("department", "manager"), pk=pk)
-    if not access.can_view_profile(request.user, person):
-        # 404, not 403: a deactivated person's page must not confirm that they exist.
-        raise Http404
-    reports = person.reports.filter(is_active=True).select_related("department")
-    is_me = person.pk == request.user.pk
-    context = {
-        "person": person,
-        "reports": reports,
-        "is_me": is_me,
-        "can_edit": access.can_edit_profile(request.user, person),
-        "sees_wall": thanks.sees_wall(request.user, person),
-        "thanks_link": thanks.personal_url(person) if is_me else "",
-    }
-    if context["sees_wall"]:
-        context |= thanks.wall_context(request.user, person)
-        story_writing.mark_shareable(request.user, context["wall"])
-    context["stories"] = story_writing.person_stories(person)
-    # Winners are public once their cycle is announced (one query, whatever their number).
-    context["awards"] = list(
-        person.awards.filter(cycle__status=AwardCycle.Status.ANNOUNCED)
-        .select_related("cycle")
-        .order_by("-cycle__month")
-    )
-    return render(request, "accounts/profile.html", context)
-
-
-@login_required
 @require_http_methods(["GET", "POST"])
 def edit_profile(request: AuthedRequest) -> HttpResponse:
     person = request.user
@@ -215,19 +164,6 @@ def revoke_api_token(request: AuthedRequest, digest: str) -> HttpResponse:
         extra_tags="focus",
     )
     return redirect("accounts:api_tokens")
-
-
-@hr_required
-def hr_console(request: AuthedRequest) -> HttpResponse:
-    recent = AuditEvent.objects.for_log()[:10]
-    counts = {
-        "active": User.objects.filter(is_active=True).count(),
-        "inactive": User.objects.filter(is_active=False).count(),
-        "thanks_waiting": thanks_access.moderation_queue(request.user)
-        .filter(status=ThankYou.Status.CONFIRMED)
-        .count(),
-    }
-    return render(request, "hr/console.html", {"recent": recent, "counts": counts})
 
 
 @hr_required

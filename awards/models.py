@@ -12,6 +12,10 @@ from accounts.models import Department
 
 
 class AwardCycleQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "AwardCycleQuerySet":
+        """Drafts are HR's work in progress; everyone signed in sees the rest."""
+        return self if user.is_hr else self.exclude(status=AwardCycle.Status.DRAFT)
+
     def visible_list(self) -> "AwardCycleQuerySet":
         return self.order_by("-month", "-id")
 
@@ -69,7 +73,7 @@ class AwardCycle(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     # Moves (by one, with F(), in the same transaction) with every write that changes this
-    # cycle's standings: the scoreboard's cache is keyed on it (awards/scoreboard_cache.py).
+    # cycle's standings: the scoreboard's cache is keyed on it (cycles/scoreboard_cache.py).
     scoring_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = AwardCycleQuerySet.as_manager()
@@ -132,6 +136,13 @@ class AwardCycle(models.Model):
         if self.status == self.Status.OPEN and now >= self.nominations_close_at:
             return self.Status.JUDGING
         return None
+
+
+def standings_changed(cycle_id: int | None) -> None:
+    """Something this cycle's standings are computed from was written: a new version, for
+    the cached standings. Call it inside the transaction of the write."""
+    if cycle_id is not None:
+        AwardCycle.objects.filter(pk=cycle_id).update(scoring_version=F("scoring_version") + 1)
 
 
 class Criterion(models.Model):
@@ -230,7 +241,7 @@ class PanelScore(models.Model):
 
 class Decision(models.Model):
     """The immutable record of a decided cycle: the rubric, every candidate's inputs and
-    subscores and the ranking, as computed (awards/scoring.py, `formula_version`), plus HR's
+    subscores and the ranking, as computed (cycles/scoring.py, `formula_version`), plus HR's
     override of the order, if any, with its written justification. One per cycle."""
 
     cycle = models.OneToOneField(AwardCycle, on_delete=models.PROTECT, related_name="decision")

@@ -19,8 +19,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
-from awards import deciding, scoring
 from awards.models import AwardCycle
+from cycles import deciding, scoring
 from stories.feed import DEFAULT_PAGE_SIZE, encode_cursor
 from stories.models import Story
 
@@ -100,7 +100,7 @@ def pages(s: Subjects) -> list[Page]:
     feed = reverse("stories:feed")
     return [
         Page("floor", "Floor (trivial authenticated page)", "employee", reverse("bench-floor")),
-        Page("home", "Home", "employee", reverse("accounts:home")),
+        Page("home", "Home", "employee", reverse("home:home")),
         Page("feed", "Feed, first page", "employee", feed),
         Page(
             "feed_page_500",

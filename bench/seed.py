@@ -31,9 +31,10 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from accounts.models import HR_GROUP, Department, User
-from awards import deciding
-from awards import services as award_services
 from awards.models import AwardCycle, Criterion, JudgeAssignment, PanelScore
+from awards.months import add_months
+from cycles import deciding
+from cycles import services as award_services
 from nominations.models import Category, Endorsement, Evidence, Integration, Nomination, ThankYou
 from stories.models import Comment, Reaction, Story, Tag
 
@@ -278,7 +279,7 @@ def _cycles(today: dt.date) -> list[AwardCycle]:
     this_month = today.replace(day=1)
     cycles = []
     for back in range(CYCLE_COUNT - 1, -1, -1):
-        month = award_services.add_months(this_month, -back)
+        month = add_months(this_month, -back)
         cycles.append(award_services.create_cycle(month=month, by=None))
     AwardCycle.objects.filter(pk__in=[c.pk for c in cycles[:-1]]).update(
         status=AwardCycle.Status.JUDGING

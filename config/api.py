@@ -3,8 +3,8 @@
 from django.urls import path
 
 from accounts import api as accounts_api
-from awards import api as awards_api
-from awards import results_api
+from cycles import api as awards_api
+from cycles import results_api
 from nominations import api as nominations_api
 from nominations.thanks import api as thanks_api
 from stories import api as stories_api

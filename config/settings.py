@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "awards",
     "nominations",
     "stories",
+    "cycles",
+    "home",
 ]
 
 MIDDLEWARE = [

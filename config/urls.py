@@ -11,8 +11,9 @@ admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Plaudit administration"
 
 urlpatterns = [
+    path("", include("home.urls")),
     path("", include("accounts.urls")),
-    path("", include("awards.urls")),
+    path("", include("cycles.urls")),
     path("nominations/", include("nominations.urls")),
     path("", include("nominations.thanks.urls")),
     path("stories/", include("stories.urls")),

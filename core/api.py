@@ -2,26 +2,18 @@
 `{"detail": "…"}` or `{"field": ["message"]}`, with the right status and never a 500 for input.
 """
 
-from typing import Any
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.http import Http404
-from rest_framework import exceptions, status
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_choice_field
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.errors import ConflictError
 from core.ratelimit import RateLimited
-
-
-class ConflictError(Exception):
-    """Raised by services when a request clashes with existing state (DESIGN §6: 409)."""
-
-    def __init__(self, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.extra = extra
 
 
 def validation_error_body(error: ValidationError) -> dict:
@@ -57,6 +49,33 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(response.data, list):
         response.data = {"detail": " ".join(str(x) for x in response.data)}
     return response
+
+
+class EnumField(serializers.ChoiceField):
+    """A choice field documented as one named enum component (`CycleStatus`, `EvidenceKind`…),
+    however many serializers and field names use that choice set, so the schema names each
+    set once without project-wide ENUM_NAME_OVERRIDES."""
+
+    def __init__(self, choices, *, enum_name: str, **kwargs) -> None:
+        self.enum_name = enum_name
+        super().__init__(choices, **kwargs)
+        # Never echo the input: a lone surrogate in it would make the answer unencodable.
+        self.error_messages["invalid_choice"] = (
+            "Choose one of: " + ", ".join(str(key) for key in self.choices) + "."
+        )
+
+
+class EnumFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = EnumField
+    match_subclasses = True
+
+    def get_name(self) -> str:
+        return self.target.enum_name
+
+    def map_serializer_field(self, auto_schema, direction) -> dict:
+        schema = build_choice_field(self.target)
+        schema.pop("x-spec-enum-id", None)
+        return schema
 
 
 class Pagination(PageNumberPagination):

@@ -6,12 +6,12 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 
 # The layout's links, by the name base.html uses for each.
 LAYOUT_URLS = {
-    "home": "accounts:home",
+    "home": "home:home",
     "people": "accounts:directory",
     "nominate": "nominations:new",
     "my_nominations": "nominations:mine",
     "stories": "stories:feed",
-    "hr_console": "accounts:hr_console",
+    "hr_console": "home:hr_console",
     "edit_profile": "accounts:edit_profile",
     "emails": "account_email",
     "password": "account_change_password",

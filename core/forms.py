@@ -1,9 +1,12 @@
 """What every HTML form shares."""
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
 from django.forms import Form
+
+from core.errors import ConflictError
 
 
 def apply_service_errors(
@@ -17,3 +20,24 @@ def apply_service_errors(
     for field, messages in error.message_dict.items():
         field = (rename or {}).get(field, field)
         form.add_error(field if field in form.fields else None, messages)
+
+
+@contextmanager
+def service_errors(form: Form, *, rename: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Call a service and put what it refuses on the form:
+
+        if form.is_valid():
+            with service_errors(form):
+                nomination = services.nominate(...)
+                return redirect(nomination)
+        return render(request, template, {"form": form})
+
+    A ValidationError lands next to its fields (see apply_service_errors), a ConflictError
+    on top of the form; the block stops there and the view renders the form again. A view
+    that answers a conflict differently catches ConflictError inside the block."""
+    try:
+        yield
+    except ValidationError as error:
+        apply_service_errors(form, error, rename=rename)
+    except ConflictError as error:
+        form.add_error(None, error.message)

@@ -15,24 +15,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api import MAX_ID, PersonSerializer
 from accounts.models import User
-from awards.access import visible_cycles
-from awards.api import EnumField
 from awards.models import AwardCycle
+from core.api import EnumField
 from nominations import access, services
 from nominations.models import Category, Endorsement, Evidence, Nomination
 
-MAX_ID = 2**31 - 1  # ids the database can hold on every backend
 MAX_INVITATIONS = 50
 
 
 # --- Output -----------------------------------------------------------------------------------
-
-
-class PersonSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    full_name = serializers.CharField()
-    display_name = serializers.CharField()
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -249,7 +242,7 @@ class NominationCreateSerializer(NominationWriteSerializer):
         return nominee
 
     def validate_cycle(self, pk: int) -> AwardCycle:
-        cycle = visible_cycles(self.context["request"].user).filter(pk=pk).first()
+        cycle = AwardCycle.objects.visible_to(self.context["request"].user).filter(pk=pk).first()
         if cycle is None:
             raise serializers.ValidationError("There is no award cycle with this id.")
         return cycle

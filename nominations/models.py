@@ -312,7 +312,7 @@ class Endorsement(models.Model):
 class WithdrawnEndorsement(models.Model):
     """Someone endorsed a nomination and withdrew it. The endorsement is gone (it no longer
     counts anywhere); the fact stays, because having seconded a nomination is a conflict of
-    interest for judging its nominee (awards/access.py), withdrawn or not."""
+    interest for judging its nominee (cycles/access.py), withdrawn or not."""
 
     nomination = models.ForeignKey(
         Nomination, on_delete=models.CASCADE, related_name="withdrawn_endorsements"

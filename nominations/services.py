@@ -15,11 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import User
-from awards import scoring
-from awards.models import AwardCycle
-from awards.scoreboard_cache import standings_changed
+from awards import eligibility
+from awards.models import AwardCycle, standings_changed
 from core import audit, notify
-from core.api import ConflictError
+from core.errors import ConflictError
 from core.images import process_upload
 from nominations import access
 from nominations.models import (
@@ -52,7 +51,7 @@ def _lock_open_cycle(cycle: AwardCycle | None) -> AwardCycle:
 
 def check_nominee(*, cycle: AwardCycle, nominee: User, nominator: User | None) -> None:
     """The eligibility rules, as field errors on `nominee` (the cool-down after a win is the
-    rule the scoring applies too: awards/scoring.py)."""
+    rule the scoring applies too: cycles/scoring.py)."""
     if nominator is not None and nominee.pk == nominator.pk:
         raise ValidationError({"nominee": "You cannot nominate yourself. Nominate a colleague."})
     if not nominee.is_active:
@@ -61,7 +60,7 @@ def check_nominee(*, cycle: AwardCycle, nominee: User, nominator: User | None) -
     if departments and nominee.department_id not in {d.pk for d in departments}:
         names = ", ".join(d.name for d in departments)
         raise ValidationError({"nominee": f"This cycle is open to {names} only."})
-    if again := scoring.eligible_again_from(cycle=cycle, user=nominee):
+    if again := eligibility.eligible_again_from(cycle=cycle, user=nominee):
         raise ValidationError(
             {
                 "nominee": (

@@ -15,11 +15,11 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import AuthedRequest
 from accounts.picker import colleague_ids, colleague_picker
 from awards.models import AwardCycle
-from core.api import ConflictError
+from core.errors import ConflictError
 from core.forms import apply_service_errors
-from core.http import AuthedRequest
 from core.markdown import render as render_markdown
 from nominations import access, services
 from nominations.forms import (

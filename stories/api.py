@@ -32,11 +32,10 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from accounts.api import DepartmentSerializer
+from accounts.api import MAX_ID, DepartmentSerializer, PersonSerializer
 from accounts.models import Department, User
-from awards.api import EnumField
 from core import markdown
-from nominations.api import MAX_ID, PersonSerializer
+from core.api import EnumField
 from stories import access, feed, services
 from stories.models import CARD_PREFETCH, Comment, Reaction, Story, StoryImage
 from stories.templatetags import stories_extras

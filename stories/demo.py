@@ -676,7 +676,7 @@ def _react_and_comment(story: Story, demo: Demo, rng: random.Random) -> None:
 
 
 def seed_stories(demo: Demo) -> None:
-    # Award stories come from the demo's announced cycle (awards/demo.py): not a sign that
+    # Award stories come from the demo's announced cycle (cycles/demo.py): not a sign that
     # this step ran.
     if Story.objects.exclude(kind=Story.Kind.AWARD).exists():
         return

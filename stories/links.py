@@ -16,4 +16,4 @@ def story(pk: int) -> str:
 
 
 def person(pk: int) -> str:
-    return url("accounts:profile", pk)
+    return url("home:profile", pk)

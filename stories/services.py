@@ -20,7 +20,7 @@ from django.utils.text import slugify
 
 from accounts.models import Department, User
 from core import audit
-from core.api import ConflictError
+from core.errors import ConflictError
 from core.images import process_upload
 from nominations.models import ThankYou
 from stories import access

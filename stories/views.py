@@ -22,10 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import AuthedRequest
 from accounts.models import Department, User
-from core.api import ConflictError
+from core.errors import ConflictError
 from core.forms import apply_service_errors
-from core.http import AuthedRequest
 from stories import access, services
 from stories.feed import page as feed_page
 from stories.models import CARD_PREFETCH, Comment, Reaction, Story, Tag
@@ -539,16 +539,3 @@ def comment_hide(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.htmx:
         return _item(request, _decorate(comment, request.user, hide_form=form))
     return _detail_again(request, comment.story, hide=(comment.pk, form))
-
-
-# --- for other pages --------------------------------------------------------------------------
-
-
-def latest_stories(user: User, count: int = 5) -> list[Story]:
-    """The newest stories this person may read, for a compact list (the home page): one query,
-    whatever the number of stories (compact cards need no prefetch)."""
-    return list(
-        access.feed_stories(user)
-        .select_related("author", "department", "award_cycle")
-        .order_by("-published_at", "-id")[:count]
-    )

@@ -18,13 +18,12 @@ from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.http import AuthedRequest
 from accounts.models import User
 from accounts.picker import colleague_ids, colleague_picker
-from core.api import ConflictError
+from core.errors import ConflictError
 from core.forms import apply_service_errors
-from core.http import AuthedRequest
 from core.markdown import render as render_markdown
-from nominations.models import ThankYou
 from nominations.thanks.access import visible_thanks
 from stories import access, services
 from stories.forms import KIND_FIELDS, HideForm, StoryForm
@@ -32,7 +31,6 @@ from stories.models import MAX_PHOTOS, Story, StoryImage
 
 FORM = "stories/form.html"
 MINE_PAGE_SIZE = 20
-PROFILE_STORIES = 6
 # A service's field name → the form's, where they differ.
 FIELD_NAMES = {"featured": "people"}
 
@@ -333,28 +331,3 @@ def from_thanks(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, "The customer's words are published as a story.")
             return redirect("stories:detail", story.pk)
     return render(request, "stories/from_thanks.html", context)
-
-
-def mark_shareable(user: User, thanks: list[ThankYou]) -> None:
-    """For the "Share as a story" button of a wall (templates/thanks/wall_item.html): sets
-    `voice_story` (the story made from it, when `user` may read it) and `can_share_as_story`
-    on each thank-you, in one query whatever their number."""
-    if not thanks:
-        return
-    stories = {
-        story.thank_you_id: story
-        for story in Story.objects.filter(thank_you__in=[t.pk for t in thanks]).only(
-            "pk", "status", "author_id", "thank_you_id"
-        )
-    }
-    for thank_you in thanks:
-        story = stories.get(thank_you.pk)
-        thank_you.voice_story = story if story and access.can_view(user, story) else None
-        thank_you.can_share_as_story = story is None and access.can_share_thanks(user, thank_you)
-
-
-def person_stories(person: User) -> list[Story]:
-    """The newest published stories a person wrote or is featured in, for their profile
-    (a fixed number of queries, whatever their number)."""
-    stories = Story.objects.for_feed().filtered(person=person.pk)
-    return list(stories[:PROFILE_STORIES])

@@ -41,7 +41,7 @@ def _media_root(settings, tmp_path):
 def _fresh_cache():
     from django.core.cache import cache
 
-    from awards.scoreboard_cache import forget_recent
+    from cycles.scoreboard_cache import forget_recent
 
     cache.clear()
     forget_recent()

@@ -54,3 +54,9 @@ def can_assign(user: User) -> bool:
 
 def can_see_customer_email(user: User) -> bool:
     return user.is_hr
+
+
+def sees_wall(user: User, person: User) -> bool:
+    """The person themself, their manager and HR: the people who may see a thank-you to them
+    (access.visible_thanks), whether or not there is one yet."""
+    return user.pk == person.pk or can_moderate(user, ThankYou(employee=person))

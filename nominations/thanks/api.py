@@ -31,11 +31,11 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from accounts.api import MAX_ID, PersonSerializer
 from accounts.models import User
-from awards.api import EnumField
-from awards.services import check_year
+from awards.months import check_year
+from core.api import EnumField
 from core.ratelimit import client_ip
-from nominations.api import MAX_ID, PersonSerializer
 from nominations.models import Integration, ThankYou
 from nominations.thanks import access, integrations, services
 

@@ -107,7 +107,7 @@ class Reader:
         self.show_email = access.can_see_customer_email(user)
         self.can_assign = access.can_assign(user)
         self.words = words(get_language())
-        self.profile = links.pattern("accounts:profile")
+        self.profile = links.pattern("home:profile")
         self.moderate = links.pattern("thanks:moderate")
         self.assign = links.pattern("thanks:assign")
 

@@ -10,8 +10,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.demo import Demo
-from awards.models import AwardCycle
-from awards.scoreboard_cache import standings_changed
+from awards.models import AwardCycle, standings_changed
 from nominations.models import Integration, ThankYou
 from nominations.thanks import integrations, services
 

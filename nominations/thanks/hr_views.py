@@ -21,11 +21,11 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import AuthedRequest
 from accounts.picker import colleague_ids, colleague_picker
-from core.api import ConflictError
 from core.decorators import hr_required
+from core.errors import ConflictError
 from core.forms import apply_service_errors
-from core.http import AuthedRequest
 from nominations.models import Integration, ThankYou
 from nominations.thanks import access, cards, integrations, services
 from nominations.thanks.hr_forms import (

@@ -23,7 +23,7 @@ from django.utils.crypto import salted_hmac
 
 from accounts.models import User
 from core import audit
-from core.api import ConflictError
+from core.errors import ConflictError
 from nominations.models import Integration, ThankYou
 from nominations.thanks.services import clean_submission
 

@@ -1,5 +1,4 @@
-"""The employee's own side of customer thank-yous: their personal link and its QR code, and
-the wall of approved thank-yous shown on their profile and home page.
+"""The employee's own side of customer thank-yous: their personal link and its QR code.
 
 The QR code is made on the fly from the current link (segno), so a new link means a new code;
 it is private to its owner and never cached.
@@ -8,32 +7,20 @@ it is private to its owner and never cached.
 import io
 
 import segno
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import services as accounts_services
-from accounts.models import User
-from core.http import AuthedRequest
-from nominations.models import ThankYou
-from nominations.thanks import access
+from accounts.http import AuthedRequest
+from nominations.thanks.selectors import personal_url
 
-WALL_SIZE = 20
-HOME_WALL_SIZE = 3
 QR_FILENAME = "plaudit-thank-you-link"
 
 
 # --- the personal link --------------------------------------------------------------------
-
-
-def personal_url(person: User) -> str:
-    """The link customers open to thank this person (it works until they get a new one)."""
-    return settings.SITE_URL + reverse("thanks:personal", args=[person.thanks_token])
 
 
 def _qr_response(request: AuthedRequest, content: bytes, *, kind: str) -> HttpResponse:
@@ -88,43 +75,3 @@ def rotate_link(request: AuthedRequest) -> HttpResponse:
         "work: replace them wherever you shared them.",
     )
     return redirect(request.user.get_absolute_url() + "#thank-you-link")
-
-
-# --- the wall of approved thank-yous (profile and home page) -----------------------------------
-
-
-def sees_wall(user: User, person: User) -> bool:
-    """The person themself, their manager and HR: the people who may see a thank-you to them
-    (access.visible_thanks), whether or not there is one yet."""
-    return user.pk == person.pk or access.can_moderate(user, ThankYou(employee=person))
-
-
-def wall(user: User, person: User) -> QuerySet[ThankYou]:
-    """The approved thank-yous to `person` that `user` may see, newest first."""
-    return (
-        access.visible_thanks(user)
-        .filter(employee=person)
-        .for_wall()
-        .select_related("cycle", "integration")
-    )
-
-
-def wall_context(user: User, person: User) -> dict:
-    """The newest WALL_SIZE thank-yous and how many more there are (two queries)."""
-    thanks = wall(user, person)
-    shown = list(thanks[:WALL_SIZE])
-    return {"wall": shown, "wall_more": thanks.count() - len(shown)}
-
-
-def home_context(user: User) -> dict:
-    """What the home page shows of thank-yous: the latest few to me, and (HR, managers) how
-    many wait for my review."""
-    context = {
-        "my_thanks": list(wall(user, user)[:HOME_WALL_SIZE]),
-        "thanks_waiting": 0,
-    }
-    if access.may_moderate_anything(user):
-        context["thanks_waiting"] = (
-            access.moderation_queue(user).filter(status=ThankYou.Status.CONFIRMED).count()
-        )
-    return context

@@ -19,10 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from awards.models import AwardCycle
-from awards.scoreboard_cache import standings_changed
+from awards.models import AwardCycle, standings_changed
 from core import audit, notify
-from core.api import ConflictError
+from core.errors import ConflictError
 from core.ratelimit import Limit, RateLimited, ip_hash
 from nominations.models import ThankYou
 from nominations.thanks import access

@@ -206,7 +206,7 @@ def test_without_tokens_the_page_says_so(employee, login):
 
 
 def test_the_account_menu_links_to_the_page(employee, login):
-    assert f'href="{TOKENS}"' in login(employee).get(reverse("accounts:home")).content.decode()
+    assert f'href="{TOKENS}"' in login(employee).get(reverse("home:home")).content.decode()
 
 
 @pytest.mark.parametrize("url", [TOKENS, "/people/me/api-tokens/" + "a" * 128 + "/revoke/"])

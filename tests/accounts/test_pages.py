@@ -25,5 +25,5 @@ def test_directory_search_renders_only_the_results_for_htmx(login, employee):
 
 
 def test_home_greets_the_signed_in_person(login, employee):
-    response = login(employee).get(reverse("accounts:home"))
+    response = login(employee).get(reverse("home:home"))
     assert b"Hello, Emma" in response.content

@@ -203,7 +203,7 @@ def test_hr_can_still_open_a_deactivated_persons_profile(login, hr_user):
 
 
 def test_an_unknown_profile_is_not_found(login, employee):
-    assert login(employee).get(reverse("accounts:profile", args=[987654])).status_code == 404
+    assert login(employee).get(reverse("home:profile", args=[987654])).status_code == 404
 
 
 def test_the_profile_shows_the_manager_and_the_active_direct_reports(login, employee):

@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from awards import judging, scoreboard_cache, services
-from awards.models import AwardCycle, Criterion, Decision, PanelScore
+from awards.models import AwardCycle, Criterion, Decision, PanelScore, standings_changed
+from cycles import judging, services
 from tests.awards.conftest import make_cycle
 from tests.conftest import make_user
 from tests.nominations.conftest import make_nomination, move
@@ -268,7 +268,7 @@ def test_the_scoreboard_takes_a_constant_number_of_queries(api, cast, decided):
             row | {"candidate_id": p.pk, "rank": 10 + n} for n, p in enumerate(people)
         ]
         decision.save()
-        scoreboard_cache.standings_changed(cast.cycle.pk)
+        standings_changed(cast.cycle.pk)
     else:
         _grow(cast.cycle, cast.hr, 5)
     large = count()

@@ -7,7 +7,8 @@ from django.http import Http404
 from django.urls import Resolver404, resolve, reverse
 from rest_framework import exceptions
 
-from core.api import ConflictError, exception_handler
+from core.api import exception_handler
+from core.errors import ConflictError
 
 # HR-only API operations. Ones that other work adds later are checked once they are routed.
 HR_API_OPERATIONS = [

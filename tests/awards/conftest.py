@@ -3,8 +3,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from awards import services
 from awards.models import AwardCycle
+from cycles import services
 
 
 def make_cycle(*, month: dt.date | None = None, status: str = AwardCycle.Status.DRAFT, **kw):

@@ -2,9 +2,9 @@ import datetime as dt
 
 from django.core.management import call_command
 
-from awards import services
 from awards.models import AwardCycle
 from core.audit import AuditEvent
+from cycles import services
 from tests.awards.conftest import make_cycle
 
 Status = AwardCycle.Status

@@ -6,8 +6,9 @@ from unittest import mock
 import pytest
 from django.core import mail
 
-from awards import deciding, services, tasks
+from awards import tasks
 from awards.models import AwardCycle, Decision
+from cycles import deciding, services
 from nominations.models import Nomination
 from stories.models import Story
 from tests.awards.conftest import make_cycle

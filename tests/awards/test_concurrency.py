@@ -2,10 +2,10 @@ import threading
 
 import pytest
 
-from awards import services
 from awards.models import AwardCycle
-from core.api import ConflictError
 from core.audit import AuditEvent
+from core.errors import ConflictError
+from cycles import services
 from tests.awards.conftest import make_cycle
 from tests.concurrency import race, requires_postgres
 from tests.conftest import make_user

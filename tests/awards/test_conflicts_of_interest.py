@@ -4,9 +4,9 @@ candidate learns nothing from judging: the probe's findings, replayed over the A
 import pytest
 from django.urls import reverse
 
-from awards import access, judging
 from awards.models import AwardCycle, Criterion, JudgeAssignment, PanelScore
 from core.audit import AuditEvent
+from cycles import access, judging
 from tests.awards.conftest import make_cycle
 from tests.conftest import make_user
 from tests.nominations.conftest import make_nomination

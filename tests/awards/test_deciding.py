@@ -4,10 +4,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 
-from awards import deciding, judging, scoring, services
 from awards.models import Award, AwardCycle, Criterion, Decision
-from core.api import ConflictError
 from core.audit import AuditEvent
+from core.errors import ConflictError
+from cycles import deciding, judging, scoring, services
 from nominations import services as nominations
 from tests.awards.conftest import make_cycle
 from tests.conftest import make_department, make_user

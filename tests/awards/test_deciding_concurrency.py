@@ -2,10 +2,10 @@ import threading
 
 import pytest
 
-from awards import deciding, judging, services
 from awards.models import Award, AwardCycle, Criterion, Decision, PanelScore
-from core.api import ConflictError
 from core.audit import AuditEvent
+from core.errors import ConflictError
+from cycles import deciding, judging, services
 from tests.awards.test_deciding import Contest
 from tests.concurrency import race, requires_postgres
 from tests.conftest import make_user

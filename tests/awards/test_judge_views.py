@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from awards import judging
 from awards.models import AwardCycle, Criterion, JudgeAssignment, PanelScore
+from cycles import judging
 from nominations import services as nominations
 from nominations.models import Evidence
 from tests.awards.conftest import make_cycle

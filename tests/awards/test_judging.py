@@ -3,11 +3,11 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from awards import access, judging, scoring
 from awards.models import Award, AwardCycle, Criterion, JudgeAssignment, PanelScore
-from awards.services import add_months
-from core.api import ConflictError
+from awards.months import add_months
 from core.audit import AuditEvent
+from core.errors import ConflictError
+from cycles import access, judging, scoring
 from nominations import services as nominations
 from nominations.models import Nomination
 from tests.awards.conftest import make_cycle

@@ -228,7 +228,7 @@ def test_the_profile_shows_the_persons_awards_once_announced(login, panel):
     panel.cycle = move(panel.cycle, Status.DECIDED)
     winner = Award.objects.get(cycle=panel.cycle, rank=1).recipient
     client = login(panel.bystander)
-    profile = reverse("accounts:profile", args=[winner.pk])
+    profile = reverse("home:profile", args=[winner.pk])
     assert "Employee of the Month —" not in client.get(profile).content.decode()
     move(panel.cycle, Status.ANNOUNCED)
     page = client.get(profile).content.decode()

@@ -13,9 +13,9 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import Department, User
-from awards import deciding, judging, scoreboard_cache
-from awards import services as awards
-from awards.models import AwardCycle, Criterion
+from awards.models import AwardCycle, Criterion, standings_changed
+from cycles import deciding, judging, scoreboard_cache
+from cycles import services as awards
 from nominations import services as nominations
 from nominations.models import Evidence, Nomination
 from tests.awards.conftest import make_cycle
@@ -382,7 +382,7 @@ def test_a_new_release_never_reads_what_an_older_one_cached(login, hr, settings,
 def test_a_full_save_of_a_loaded_cycle_keeps_a_newer_version(hr):
     cycle = make_cycle(status=Status.OPEN)
     loaded = AwardCycle.objects.get(pk=cycle.pk)
-    scoreboard_cache.standings_changed(cycle.pk)
+    standings_changed(cycle.pk)
     loaded.title = "Saved from an older copy"
     loaded.save()
     assert version(cycle) == 1

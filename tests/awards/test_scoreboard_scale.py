@@ -11,10 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts import services as accounts
-from awards import scoreboard_cache
-from awards import services as awards
-from awards.models import AwardCycle
-from awards.results_views import SCOREBOARD_PAGE_SIZE
+from awards.models import AwardCycle, standings_changed
+from cycles import scoreboard_cache
+from cycles import services as awards
+from cycles.results_views import SCOREBOARD_PAGE_SIZE
 from nominations import services as nominations
 from nominations.models import Evidence
 from tests.awards.conftest import make_cycle
@@ -162,7 +162,7 @@ def test_a_process_reads_a_board_from_the_shared_cache_once_per_version(login, h
     client.get(board_url(cycle))
     assert len([key for key in read if ":scoreboard:" in key]) == 1
 
-    scoreboard_cache.standings_changed(cycle.pk)  # a new version is never served from memory
+    standings_changed(cycle.pk)  # a new version is never served from memory
     read.clear()
     client.get(board_url(cycle))
     assert len([key for key in read if ":scoreboard:" in key]) == 1

@@ -12,9 +12,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from awards import scoring
+from awards import eligibility
 from awards.models import Award, AwardCycle, Criterion, PanelScore
-from awards.scoring import CriterionSpec, Inputs
+from cycles import scoring
+from cycles.scoring import CriterionSpec, Inputs
 from nominations import services as nomination_services
 from nominations.models import Endorsement, Evidence, Nomination, ThankYou
 from tests.awards.conftest import make_cycle
@@ -293,7 +294,7 @@ def test_the_worked_example_of_the_doc_from_the_database(doc_cycle):
     assert by_name["Cleo"].first_nominated_at is None
 
     check_against_doc(scoring.scoreboard(march), names)
-    assert scoring.eligible_again_from(cycle=march, user=cast["Dan"]) == dt.date(2030, 5, 1)
+    assert eligibility.eligible_again_from(cycle=march, user=cast["Dan"]) == dt.date(2030, 5, 1)
 
 
 def test_the_snapshot_of_the_worked_example_is_plain_json(doc_cycle):
@@ -724,7 +725,9 @@ def test_recent_winners_cool_down_for_cooldown_cycles_months(won_in, cooldown, c
     ids = {row.candidate_id for row in scoring.gather(cycle)[1]}
 
     assert ids == ({winner.pk, runner_up.pk} if competes else set())
-    assert scoring.recent_winner_ids(cycle) == (set() if competes else {winner.pk, runner_up.pk})
+    assert eligibility.recent_winner_ids(cycle) == (
+        set() if competes else {winner.pk, runner_up.pk}
+    )
 
 
 # --- The cool-down when nominating (check_nominee) --------------------------------------------
@@ -753,7 +756,7 @@ def test_the_cool_down_message_counts_from_the_latest_win():
     award(make_cycle(month=dt.date(2029, 10, 1)), winner)
     award(make_cycle(month=dt.date(2030, 2, 1)), winner)
 
-    assert scoring.eligible_again_from(cycle=cycle, user=winner) == dt.date(2030, 9, 1)
+    assert eligibility.eligible_again_from(cycle=cycle, user=winner) == dt.date(2030, 9, 1)
 
 
 @pytest.mark.django_db
@@ -765,7 +768,7 @@ def test_a_winner_whose_cool_down_is_over_can_be_nominated_again():
     nom = make_nomination(nominator=make_user(), nominee=winner)
 
     assert nom.cycle == cycle
-    assert scoring.eligible_again_from(cycle=cycle, user=winner) is None
+    assert eligibility.eligible_again_from(cycle=cycle, user=winner) is None
 
 
 @pytest.mark.django_db

@@ -8,9 +8,9 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from awards import scoring
 from awards.models import Criterion
-from awards.scoring import CriterionSpec, Inputs
+from cycles import scoring
+from cycles.scoring import CriterionSpec, Inputs
 
 Kind = Criterion.Kind
 PROFILE = settings(max_examples=100, deadline=None)

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import User
-from awards import scoring
 from awards.models import Award, AwardCycle, Criterion, PanelScore
+from cycles import scoring
 from nominations.models import Endorsement, Evidence, Nomination, ThankYou
 from tests.awards.conftest import make_cycle
 from tests.nominations.conftest import category

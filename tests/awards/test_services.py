@@ -6,10 +6,10 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from awards import services
 from awards.models import AwardCycle, Criterion
-from core.api import ConflictError
 from core.audit import AuditEvent
+from core.errors import ConflictError
+from cycles import services
 from tests.awards.conftest import make_cycle
 from tests.conftest import make_user
 

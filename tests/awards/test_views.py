@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from awards import services
 from awards.models import AwardCycle, Criterion
 from core.audit import AuditEvent
+from cycles import services
 from nominations.models import Category, Nomination
 from tests.awards.conftest import make_cycle
 from tests.conftest import make_department, make_user
@@ -143,7 +143,7 @@ def test_employees_cannot_post_to_the_console(login, employee, name):
 
 def test_the_hr_navigation_and_console_lead_to_the_cycles(hr):
     cycle = make_cycle(status=Status.OPEN)
-    response = hr.get(reverse("accounts:hr_console"))
+    response = hr.get(reverse("home:hr_console"))
     assert url("hr_cycles").encode() in response.content
     assert cycle.get_absolute_url().encode() in response.content
     assert b"Open for nominations" in response.content
@@ -793,7 +793,7 @@ def test_a_huge_number_of_rows_is_refused_politely(hr):
 
 
 def test_the_junk_checks_cover_every_new_cycle_field():
-    from awards.forms import NewCycleForm
+    from cycles.forms import NewCycleForm
 
     covered = {
         "month",

@@ -64,22 +64,22 @@ def test_signing_in_and_out_works(client, reader, redis_down):
     response = sign_in(client, reader.email)
     assert response.status_code == 302
 
-    home = client.get(reverse("accounts:home"))
+    home = client.get(reverse("home:home"))
     assert home.status_code == 200
     assert "Rita Reader" in home.content.decode()
 
     assert client.post(reverse("account_logout")).status_code == 302
-    assert client.get(reverse("accounts:home")).status_code == 302  # to the sign-in page
+    assert client.get(reverse("home:home")).status_code == 302  # to the sign-in page
 
 
 @pytest.mark.parametrize(
     "page",
-    ["accounts:home", "stories:feed", "story", "accounts:directory", "profile", "hall_of_fame"],
+    ["home:home", "stories:feed", "story", "accounts:directory", "profile", "hall_of_fame"],
 )
 def test_an_employee_reads_every_page(login, reader, story, page, redis_down):
     urls = {
         "story": reverse("stories:detail", args=[story.pk]),
-        "profile": reverse("accounts:profile", args=[story.author_id]),
+        "profile": reverse("home:profile", args=[story.author_id]),
         "hall_of_fame": reverse("awards:hall_of_fame"),
     }
     response = login(reader).get(urls.get(page) or reverse(page))
@@ -160,7 +160,7 @@ def test_guessing_passwords_on_the_sign_in_form_is_still_limited(client, reader,
     response = sign_in(client, reader.email)  # the right password, too late
 
     assert "Too many failed login attempts" in response.content.decode()
-    assert client.get(reverse("accounts:home")).status_code == 302
+    assert client.get(reverse("home:home")).status_code == 302
 
 
 def test_guessing_passwords_for_an_api_token_is_still_limited(api, reader, redis_down):

@@ -12,9 +12,9 @@ from django.db import transaction
 from django.tasks import task
 from django_tasks_db.models import DBTaskResult
 
-from awards import services
 from awards.models import AwardCycle
 from core import notify, tasks
+from cycles import services
 from tests.awards.test_deciding import Contest
 from tests.concurrency import requires_postgres
 from tests.core.conftest import DATABASE_TASKS, child_env

@@ -65,7 +65,7 @@ def test_the_tokens_page_fits_a_320_pixel_wide_screen(open_page):
 def test_the_account_menu_leads_to_the_tokens_page(open_page):
     person, _ = person_with_tokens()
     page = open_page(person)
-    visit(page, reverse("accounts:home"))
+    visit(page, reverse("home:home"))
 
     page.locator(".account-menu summary").click()
     page.get_by_role("link", name="API tokens").click()

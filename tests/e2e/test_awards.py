@@ -11,8 +11,8 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
 
-from awards import judging
 from awards.models import AwardCycle
+from cycles import judging
 from nominations import services as nominations
 from tests.awards.conftest import make_cycle
 from tests.conftest import make_department, make_user

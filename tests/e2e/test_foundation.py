@@ -201,11 +201,11 @@ def signed_out_pages() -> list[tuple[str, str]]:
 
 def signed_in_pages(org: Organisation) -> list[tuple[str, str]]:
     return [
-        ("home", reverse("accounts:home")),
+        ("home", reverse("home:home")),
         ("directory", reverse("accounts:directory")),
         ("profile", org.agent.get_absolute_url()),
         ("edit profile", reverse("accounts:edit_profile")),
-        ("HR console", reverse("accounts:hr_console")),
+        ("HR console", reverse("home:hr_console")),
         ("HR people", reverse("accounts:hr_people")),
         ("HR import", reverse("accounts:hr_import")),
         ("audit log", reverse("accounts:hr_audit")),
@@ -292,7 +292,7 @@ def test_pages_and_htmx_work_under_the_content_security_policy(open_page):
         page.get_by_role("searchbox", name="Search people").fill("leaver")
     expect(page.locator("#people-results tbody tr")).to_have_count(1)
     assert_accessible(page)
-    for path in (reverse("accounts:home"), reverse("accounts:directory")):
+    for path in (reverse("home:home"), reverse("accounts:directory")):
         visit(page, path)
 
     # The policy is enforced and the guard in open_page hears about it: a script without

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from accounts import directory_import
-from awards import services as award_services
 from awards.models import AwardCycle
+from cycles import services as award_services
 from stories import services as story_services
 from tests.awards.conftest import make_cycle
 from tests.conftest import make_department, make_user
@@ -60,7 +60,7 @@ def _pages(world: World) -> dict[str, tuple[object, str]]:
         "moderation queue, approved": (world.hr, reverse("thanks:queue") + "?status=approved"),
         "manager's queue": (world.boss, reverse("thanks:queue")),
         "scoreboard": (world.hr, reverse("awards:hr_scoreboard", args=[cycle])),
-        "profile": (world.reader, reverse("accounts:profile", args=[world.ada.pk])),
+        "profile": (world.reader, reverse("home:profile", args=[world.ada.pk])),
         "API stories": (world.reader, "/api/v1/stories"),
         "API story": (world.reader, f"/api/v1/stories/{story}"),
         "API comments": (world.reader, f"/api/v1/stories/{story}/comments"),

@@ -57,7 +57,7 @@ def nomination(people, cycle) -> Nomination:
 
 def move(cycle: AwardCycle, to: str) -> AwardCycle:
     """Walk an open cycle forward to `to` through the real transitions."""
-    from awards import services as award_services
+    from cycles import services as award_services
 
     order = list(Status.values)
     for step in order[order.index(cycle.status) + 1 : order.index(to) + 1]:

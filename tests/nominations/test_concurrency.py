@@ -2,7 +2,7 @@ import threading
 
 import pytest
 
-from core.api import ConflictError
+from core.errors import ConflictError
 from nominations import services
 from nominations.models import Endorsement, Nomination
 from tests.awards.conftest import make_cycle

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from awards.models import AwardCycle
-from core.api import ConflictError
+from core.errors import ConflictError
 from nominations import services
 from nominations.models import Endorsement, Evidence, Nomination, WithdrawnEndorsement
 from tests.awards.conftest import make_cycle

@@ -200,12 +200,12 @@ def test_moderation_actions_are_404_for_employees(login, employee, route: Route)
 def test_a_manager_is_not_hr(login, db):
     boss = make_user()
     make_user(manager=boss)
-    assert login(boss).get(reverse("accounts:hr_console")).status_code == 403
+    assert login(boss).get(reverse("home:hr_console")).status_code == 403
 
 
 def test_a_superuser_counts_as_hr(login, db):
     admin = make_user(is_superuser=True, is_staff=True)
-    assert login(admin).get(reverse("accounts:hr_console")).status_code == 200
+    assert login(admin).get(reverse("home:hr_console")).status_code == 200
 
 
 def test_hr_deactivation_by_an_employee_changes_nothing(login, employee):

@@ -61,7 +61,7 @@ def assert_strict_policy(response) -> str | None:
 
 
 SIGNED_IN_PAGES = [
-    "accounts:home",
+    "home:home",
     "accounts:directory",
     "accounts:edit_profile",
     "account_email",
@@ -69,7 +69,7 @@ SIGNED_IN_PAGES = [
     "mfa_index",
     "usersessions_list",
 ]
-HR_PAGES = ["accounts:hr_console", "accounts:hr_people", "accounts:hr_audit"]
+HR_PAGES = ["home:hr_console", "accounts:hr_people", "accounts:hr_audit"]
 ANONYMOUS_PAGES = ["account_login", "account_signup", "account_reset_password", "api-docs"]
 
 
@@ -102,7 +102,7 @@ def test_hr_pages_carry_a_strict_policy_with_a_nonce(login, hr_user, name):
 def test_error_pages_carry_the_policy(login, employee):
     client = login(employee)
     assert assert_strict_policy(client.get("/no/such/page/"))
-    assert assert_strict_policy(client.get(reverse("accounts:hr_console")))
+    assert assert_strict_policy(client.get(reverse("home:hr_console")))
 
 
 def test_the_nonce_is_new_for_every_response(client, db):
@@ -112,7 +112,7 @@ def test_the_nonce_is_new_for_every_response(client, db):
 
 
 def test_htmx_is_loaded_from_our_own_server_with_the_nonce(login, employee):
-    response = login(employee).get(reverse("accounts:home"))
+    response = login(employee).get(reverse("home:home"))
     nonce = assert_strict_policy(response)
     scripts = [attrs for tag, attrs in tags_of(response.content.decode()) if tag == "script"]
     assert any("htmx" in attrs.get("src", "") and attrs.get("nonce") == nonce for attrs in scripts)

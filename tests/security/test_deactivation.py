@@ -14,7 +14,7 @@ from accounts.models import User
 from core.audit import AuditEvent
 from tests.conftest import PASSWORD, make_user
 
-HOME = reverse("accounts:home")
+HOME = reverse("home:home")
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ def test_404_for_anonymous_visitors_is_friendly_too(client, db):
 
 
 def test_403_is_a_friendly_page(login, employee):
-    response = login(employee).get(reverse("accounts:hr_console"))
+    response = login(employee).get(reverse("home:hr_console"))
     assert response.status_code == 403
     assert "This page is not for you" in response.content.decode()
 

@@ -2,7 +2,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from core.api import ConflictError
+from core.errors import ConflictError
 from stories import services
 from stories.models import Comment, Reaction, Story
 from tests.concurrency import race, requires_postgres

@@ -407,7 +407,7 @@ def test_an_htmx_page_needs_the_same_queries_at_any_size(login, reader, django_a
 def test_home_shows_the_five_newest_stories(login, reader, author):
     stories = many_stories(7, author=author)
     draft = make_story(author, title="A draft on home", publish=False)
-    content = login(reader).get(reverse("accounts:home")).content.decode()
+    content = login(reader).get(reverse("home:home")).content.decode()
     assert "Latest stories" in content
     assert card_ids_from(content) == newest_first(stories)[:5]
     assert draft.title not in content
@@ -421,9 +421,9 @@ def card_ids_from(content: str) -> list[int]:
 def test_home_needs_the_same_queries_whatever_the_stories(login, reader, django_assert_num_queries):
     client = login(reader)
     fill(1, reader)
-    client.get(reverse("accounts:home"))
+    client.get(reverse("home:home"))
     with CaptureQueriesContext(connection) as small:
-        client.get(reverse("accounts:home"))
+        client.get(reverse("home:home"))
     fill(8, reader)
     with django_assert_num_queries(len(small)):
-        client.get(reverse("accounts:home"))
+        client.get(reverse("home:home"))

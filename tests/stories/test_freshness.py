@@ -184,6 +184,6 @@ def test_reactions_show_their_counts_and_each_readers_own_at_once(world, pages, 
 
 def test_the_home_pages_compact_cards_follow_the_counters(login, reader, world):
     client = login(reader)
-    assert "0 applause" in client.get(reverse("accounts:home")).content.decode()
+    assert "0 applause" in client.get(reverse("home:home")).content.decode()
     services.toggle_reaction(story=world["story"], user=reader, kind="applause")
-    assert "1 applause" in client.get(reverse("accounts:home")).content.decode()
+    assert "1 applause" in client.get(reverse("home:home")).content.decode()

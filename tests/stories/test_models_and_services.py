@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from core import markdown
-from core.api import ConflictError
 from core.audit import AuditEvent
+from core.errors import ConflictError
 from stories import access, services
 from stories.models import Comment, Reaction, Story
 from tests.conftest import make_department, make_user

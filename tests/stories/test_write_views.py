@@ -41,7 +41,7 @@ def from_thanks(thank_you) -> str:
 
 
 def profile(person) -> str:
-    return reverse("accounts:profile", args=[person.pk])
+    return reverse("home:profile", args=[person.pk])
 
 
 def improvement(**overrides) -> dict:

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.api import ConflictError
+from core.errors import ConflictError
 from nominations.models import ThankYou
 from nominations.thanks import integrations, services
 from tests.concurrency import race, requires_postgres

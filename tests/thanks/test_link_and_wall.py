@@ -22,7 +22,7 @@ from tests.security.test_csp import assert_strict_policy
 
 Status = ThankYou.Status
 pytestmark = pytest.mark.django_db
-HOME = reverse("accounts:home")
+HOME = reverse("home:home")
 QR_PNG = reverse("thanks:qr_png")
 QR_SVG = reverse("thanks:qr_svg")
 ROTATE = reverse("thanks:rotate_link")
@@ -324,7 +324,7 @@ def test_home_needs_the_same_queries_whatever_the_thank_yous(
 
 def test_the_hr_console_links_to_the_queue_with_the_number_waiting(login, agent, hr_user):
     make_thanks(agent, status=Status.CONFIRMED)
-    content = login(hr_user).get(reverse("accounts:hr_console")).content.decode()
+    content = login(hr_user).get(reverse("home:hr_console")).content.decode()
     assert "1</span> thank-you waits for moderation" in content
     assert reverse("thanks:queue") in content
     assert reverse("thanks:integrations") in content

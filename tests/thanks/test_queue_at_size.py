@@ -76,7 +76,7 @@ def test_every_waiting_card_posts_to_its_own_url(login, hr, agent):
     links = {attrs["href"] for attrs in tags(content, "a")}
     for thank_you in waiting:
         assert reverse("thanks:assign", args=[thank_you.pk]) in links
-    assert reverse("accounts:profile", args=[agent.pk]) in links
+    assert reverse("home:profile", args=[agent.pk]) in links
 
 
 def test_the_dates_read_as_before(login, hr, agent):
@@ -129,7 +129,7 @@ def test_approving_with_htmx_returns_the_decided_card_without_a_form(login, hr, 
     content = response.content.decode()
     assert content.lstrip().startswith(f'<article id="thank-you-{thank_you.pk}"')
     assert '<time datetime="2025-03-04">4 March 2025</time>' in content
-    assert f'href="{reverse("accounts:profile", args=[agent.pk])}"' in content
+    assert f'href="{reverse("home:profile", args=[agent.pk])}"' in content
     assert "<form" not in content
 
 
@@ -138,7 +138,7 @@ def test_the_assign_page_shows_the_same_card(login, hr, agent):
     content = login(hr).get(reverse("thanks:assign", args=[thank_you.pk])).content.decode()
     assert f'<article id="thank-you-{thank_you.pk}"' in content
     assert '<time datetime="2025-03-04">4 March 2025</time>' in content
-    assert f'href="{reverse("accounts:profile", args=[agent.pk])}"' in content
+    assert f'href="{reverse("home:profile", args=[agent.pk])}"' in content
 
 
 def test_the_queue_needs_the_same_queries_for_3_or_30_waiting(

@@ -5,8 +5,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from core.api import ConflictError
 from core.audit import AuditEvent
+from core.errors import ConflictError
 from core.ratelimit import RateLimited
 from nominations.models import ThankYou
 from nominations.thanks import services

@@ -1,5 +1,5 @@
 """Award cycles in the admin: to look, not to change. Every change of a cycle or its rubric goes
-through awards.services (the HR console or the API), so that it is checked, locked and audited."""
+through cycles.services (the HR console or the API), so that it is checked, locked and audited."""
 
 from django.contrib import admin
 from django.http import HttpRequest

@@ -1,5 +1,5 @@
 """Judging on the web: HR chooses a cycle's judges; each judge reads the candidates and gives
-their 1–5 panel scores. Thin views: awards.judging and awards.access decide every rule."""
+their 1–5 panel scores. Thin views: cycles.judging and cycles.access decide every rule."""
 
 from collections import defaultdict
 from typing import Any
@@ -14,13 +14,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import AuthedRequest
 from accounts.models import User
 from accounts.picker import colleague_ids, colleague_picker
-from awards import access, judging
 from awards.models import AwardCycle, Criterion, JudgeAssignment, PanelScore
-from core.api import ConflictError
 from core.decorators import hr_required
-from core.http import AuthedRequest
+from core.errors import ConflictError
+from cycles import access, judging
 from nominations.access import nominators_shown
 from nominations.forms import picker_search
 from nominations.models import Nomination, ThankYou

@@ -1,4 +1,4 @@
-"""HTML forms of the HR cycle console. They check shape only; awards.services decides the rules."""
+"""HTML forms of the HR cycle console. They check shape only; cycles.services decides the rules."""
 
 import datetime as dt
 from decimal import Decimal
@@ -9,15 +9,16 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.models import Department
-from awards import services
 from awards.models import AwardCycle, Criterion
+from awards.months import add_months, check_year, first_of_month
+from cycles import services
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 DATE_FIELDS = ("opens_at", "nominations_close_at", "judging_close_at")
 
 
 def _in_range(value: dt.date | dt.datetime | None) -> None:
-    services.check_year(value)
+    check_year(value)
 
 
 class DateTimeLocalField(forms.DateTimeField):
@@ -57,7 +58,7 @@ class MonthField(forms.DateField):
     def clean(self, value: Any) -> dt.date | None:
         cleaned = super().clean(value)
         _in_range(cleaned)
-        return services.first_of_month(cleaned) if cleaned else None
+        return first_of_month(cleaned) if cleaned else None
 
 
 class CycleSettingsForm(forms.Form):
@@ -198,7 +199,7 @@ class NewCycleForm(CycleSettingsForm):
         field = self.fields["month"]
         raw = self["month"].value()
         if isinstance(raw, dt.date):
-            return services.first_of_month(raw)
+            return first_of_month(raw)
         try:
             return field.clean(raw)
         except forms.ValidationError:
@@ -222,8 +223,8 @@ def initial_settings(cycle: AwardCycle) -> dict[str, Any]:
 def suggested_month(latest: AwardCycle | None) -> dt.date:
     """The month a new cycle most likely is for: the one after the latest, else this one."""
     if latest is None:
-        return services.first_of_month(timezone.localdate())
-    return services.add_months(latest.month, 1)
+        return first_of_month(timezone.localdate())
+    return add_months(latest.month, 1)
 
 
 # --- Rubric -----------------------------------------------------------------------------------

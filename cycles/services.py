@@ -10,10 +10,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Department, User
-from awards import scoreboard_cache
-from awards.models import AwardCycle, Criterion
+from awards.models import AwardCycle, Criterion, standings_changed
+from awards.months import add_months, first_of_month
 from core import audit
-from core.api import ConflictError
+from core.errors import ConflictError
+from cycles import deciding
 
 Kind = Criterion.Kind
 
@@ -58,10 +59,6 @@ DEFAULT_RUBRIC: tuple[dict, ...] = (
 
 # --- Dates ------------------------------------------------------------------------------------
 
-# Dates far outside this range are typing mistakes, and near the ends of the calendar the
-# default dates (the next month, a week of judging) would overflow Python's date type.
-FIRST_YEAR, LAST_YEAR = 2000, 2200
-
 # Settings that decide who competes and how they are scored: frozen once judging starts.
 FROZEN_IN_JUDGING = (
     "winner_count",
@@ -70,21 +67,6 @@ FROZEN_IN_JUDGING = (
     "customer_share_floor",
     "eligible_departments",
 )
-
-
-def check_year(value: dt.date | dt.datetime | None) -> None:
-    """Refuse a date outside FIRST_YEAR..LAST_YEAR (the web form and the API both call it)."""
-    if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise ValidationError(f"Choose a date between the years {FIRST_YEAR} and {LAST_YEAR}.")
-
-
-def first_of_month(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def add_months(month: dt.date, n: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + n
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def default_dates(month: dt.date) -> dict[str, dt.datetime]:
@@ -192,7 +174,7 @@ def replace_rubric(*, cycle: AwardCycle, criteria: list[dict], by: User | None) 
     created = Criterion.objects.bulk_create(
         Criterion(cycle=cycle, **_normalise(item, i)) for i, item in enumerate(criteria)
     )
-    scoreboard_cache.standings_changed(cycle.pk)
+    standings_changed(cycle.pk)
     audit.record(
         "cycle.rubric_changed",
         actor=by,
@@ -330,7 +312,7 @@ def update_cycle(
     cycle.save()
     if eligible_departments is not None:
         cycle.eligible_departments.set(eligible_departments)
-    scoreboard_cache.standings_changed(cycle.pk)  # who competes may have changed
+    standings_changed(cycle.pk)  # who competes may have changed
     audit.record(
         "cycle.edited",
         actor=by,
@@ -369,9 +351,6 @@ def transition(*, cycle: AwardCycle, to: str, by: User | None, reason: str = "")
     cycle.save(update_fields=["status", "status_changed_at", "updated_at"])
     outcome: dict = {}
     if to in (AwardCycle.Status.DECIDED, AwardCycle.Status.ANNOUNCED):
-        # Imported here: deciding (through scoring and judging) builds on this module.
-        from awards import deciding
-
         if to == AwardCycle.Status.DECIDED:
             outcome = deciding.decision_summary(deciding.decide(cycle=cycle, by=by))
         else:

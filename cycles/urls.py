@@ -1,6 +1,6 @@
 from django.urls import path
 
-from awards import judge_views, results_views, views
+from cycles import judge_views, results_views, views
 
 app_name = "awards"
 

@@ -1,5 +1,5 @@
 """Award cycles and their rubric over the API (DESIGN §6). Serializers check the shape of the
-input; awards/services.py decides every rule; core.api.exception_handler maps its errors."""
+input; cycles/services.py decides every rule; core.api.exception_handler maps its errors."""
 
 import datetime as dt
 from decimal import Decimal
@@ -7,8 +7,6 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.plumbing import build_choice_field
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import JSONParser
@@ -18,9 +16,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Department
-from awards import services
-from awards.access import visible_cycles
 from awards.models import AwardCycle, Criterion
+from awards.months import check_year
+from core.api import EnumField
+from cycles import services
 
 # Far enough for any real cycle, near enough that date arithmetic never leaves the calendar.
 MAX_CRITERIA = 20
@@ -36,40 +35,13 @@ class IsHRToChange(BasePermission):
         return request.method in SAFE_METHODS or request.user.is_hr
 
 
-class EnumField(serializers.ChoiceField):
-    """A choice field documented as one named enum component (`CycleStatus`, `EvidenceKind`…),
-    however many serializers and field names use that choice set, so the schema names each
-    set once without project-wide ENUM_NAME_OVERRIDES."""
-
-    def __init__(self, choices, *, enum_name: str, **kwargs) -> None:
-        self.enum_name = enum_name
-        super().__init__(choices, **kwargs)
-        # Never echo the input: a lone surrogate in it would make the answer unencodable.
-        self.error_messages["invalid_choice"] = (
-            "Choose one of: " + ", ".join(str(key) for key in self.choices) + "."
-        )
-
-
-class EnumFieldExtension(OpenApiSerializerFieldExtension):
-    target_class = EnumField
-    match_subclasses = True
-
-    def get_name(self) -> str:
-        return self.target.enum_name
-
-    def map_serializer_field(self, auto_schema, direction) -> dict:
-        schema = build_choice_field(self.target)
-        schema.pop("x-spec-enum-id", None)
-        return schema
-
-
 def cycle_status_field(**kwargs) -> EnumField:
     return EnumField(AwardCycle.Status.choices, enum_name="CycleStatus", **kwargs)
 
 
 def _in_range(value: dt.date | dt.datetime) -> None:
     try:
-        services.check_year(value)
+        check_year(value)
     except DjangoValidationError as error:
         raise serializers.ValidationError(error.messages) from None
 
@@ -250,7 +222,9 @@ class CycleListView(generics.ListAPIView):
     parser_classes = [JSONParser]
 
     def get_queryset(self) -> QuerySet[AwardCycle]:
-        return visible_cycles(self.request.user).prefetch_related("eligible_departments")
+        return AwardCycle.objects.visible_to(self.request.user).prefetch_related(
+            "eligible_departments"
+        )
 
     @extend_schema(operation_id="cycles_list", responses={200: CycleSerializer(many=True)})
     def get(self, request: Request, *args, **kwargs) -> Response:
@@ -281,7 +255,7 @@ class CycleDetailView(APIView):
     parser_classes = [JSONParser]
 
     def get_cycle(self, pk: int) -> AwardCycle:
-        return get_object_or_404(visible_cycles(self.request.user), pk=pk)
+        return get_object_or_404(AwardCycle.objects.visible_to(self.request.user), pk=pk)
 
     @extend_schema(operation_id="cycles_retrieve", responses={200: CycleSerializer})
     def get(self, request: Request, pk: int) -> Response:
@@ -329,7 +303,7 @@ class CycleTransitionView(APIView):
         "(draft → open → judging → decided → announced). Opening needs a valid rubric (400).",
     )
     def post(self, request: Request, pk: int) -> Response:
-        cycle = get_object_or_404(visible_cycles(request.user), pk=pk)
+        cycle = get_object_or_404(AwardCycle.objects.visible_to(request.user), pk=pk)
         data = TransitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         cycle = services.transition(
@@ -354,7 +328,7 @@ class CycleCriteriaView(APIView):
         operation_id="cycles_criteria_list", responses={200: CriterionSerializer(many=True)}
     )
     def get(self, request: Request, pk: int) -> Response:
-        return self._criteria(get_object_or_404(visible_cycles(request.user), pk=pk))
+        return self._criteria(get_object_or_404(AwardCycle.objects.visible_to(request.user), pk=pk))
 
     @extend_schema(
         operation_id="cycles_criteria_replace",
@@ -374,7 +348,7 @@ class CycleCriteriaView(APIView):
         "customer_share_floor.",
     )
     def put(self, request: Request, pk: int) -> Response:
-        cycle = get_object_or_404(visible_cycles(request.user), pk=pk)
+        cycle = get_object_or_404(AwardCycle.objects.visible_to(request.user), pk=pk)
         # An empty list is let through: the service explains why a rubric needs a criterion.
         data = CriterionInputSerializer(
             data=request.data, many=True, max_length=MAX_CRITERIA, allow_empty=True

@@ -12,7 +12,7 @@ before the data it scores, so what it caches under a version is never older than
 A deploy changes the release, so no entry written by other code is ever read.
 
 Only what those versioned writes change is cached. The rest is read fresh on every request:
-- who may compete (`scoring.ineligible_ids`, one query): a person deactivated, moved out of the
+- who may compete (`eligibility.ineligible_ids`, one query): a person deactivated, moved out of the
   cycle's departments or cooling down after a win in another cycle may be written by any path
   (a directory import, the admin, another cycle's decision). Live standings are therefore
   scored for everyone with an active nomination or an approved thank-you, and the ineligible
@@ -36,23 +36,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import F
 
 from accounts.models import User
-from awards import scoring
+from awards import eligibility
 from awards.models import AwardCycle, Decision
 from core.caching import release_key
+from cycles import deciding, scoring
 
 # Every write moves the key, so an entry never needs to expire to be right: this only lets a
 # cache without an eviction policy free the memory of old versions.
 KEEP = 24 * 60 * 60
-
-
-def standings_changed(cycle_id: int | None) -> None:
-    """Something this cycle's standings are computed from was written: a new version, for
-    the cached standings. Call it inside the transaction of the write."""
-    if cycle_id is not None:
-        AwardCycle.objects.filter(pk=cycle_id).update(scoring_version=F("scoring_version") + 1)
 
 
 # --- The cached board -------------------------------------------------------------------------
@@ -119,8 +112,6 @@ def _live_board(cycle: AwardCycle) -> Board:
 
 
 def _snapshot_board(decision: Decision) -> Board:
-    from awards import deciding  # deciding builds on this module's callers: import it late
-
     snapshot = decision.snapshot
     rubric = [
         {
@@ -302,5 +293,5 @@ def standings(cycle: AwardCycle, decision: Decision | None = None) -> Standings:
     per version. Give a Decision loaded with `.defer("snapshot")`: the megabytes of JSON are
     then fetched only when not cached."""
     board = _board(cycle, decision)
-    ineligible = set() if board.decided else scoring.ineligible_ids(cycle)
+    ineligible = set() if board.decided else eligibility.ineligible_ids(cycle)
     return Standings(cycle, board, ineligible)

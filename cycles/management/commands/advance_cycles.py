@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from awards.services import advance_cycles
+from cycles.services import advance_cycles
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 snapshot and names the winners; HR may reorder them only with a written justification; the
 announcement tells the company, the winners, their managers and every other nominee.
 
-`decide` and `announce` are called by awards.services.transition, inside its transaction and
+`decide` and `announce` are called by cycles.services.transition, inside its transaction and
 with the cycle row locked."""
 
 import calendar
@@ -18,11 +18,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import HR_GROUP, User
-from awards import scoreboard_cache, scoring, tasks
-from awards.models import Award, AwardCycle, Decision
+from awards import tasks
+from awards.models import Award, AwardCycle, Decision, standings_changed
 from core import audit, notify
-from core.api import ConflictError
+from core.errors import ConflictError
 from core.tasks import enqueue_on_commit
+from cycles import scoring
 from nominations.models import Evidence, Nomination, ThankYou
 from stories.models import Story
 
@@ -57,7 +58,7 @@ class Ranked:
 
 
 def snapshot_ranking(snapshot: dict) -> list[Ranked]:
-    """The computed order stored in a decision's snapshot (awards/scoring.py `snapshot`)."""
+    """The computed order stored in a decision's snapshot (cycles/scoring.py `snapshot`)."""
     rows = sorted(snapshot.get("candidates") or [], key=lambda row: int(row["rank"]))
     return [Ranked(int(row["candidate_id"]), Decimal(str(row["composite"]))) for row in rows]
 
@@ -241,7 +242,7 @@ def decide(*, cycle: AwardCycle, by: User | None) -> Decision:
         raise ConflictError("This cycle was decided at the same moment by someone else.") from None
     ranking = [Ranked(s.candidate_id, s.composite) for s in standings]
     _write_awards(cycle, ranking)
-    scoreboard_cache.standings_changed(cycle.pk)
+    standings_changed(cycle.pk)
     return decision
 
 
@@ -330,7 +331,7 @@ def override_ranking(
             "overridden_at",
         ]
     )
-    scoreboard_cache.standings_changed(cycle.pk)
+    standings_changed(cycle.pk)
     audit.record(
         "cycle.ranking_overridden",
         actor=by,

@@ -1,7 +1,7 @@
 """Employee of the Month over the API (DESIGN §6, issue 6): judges, panel scores, the
 scoreboard, HR's override, the results and the CSV export.
 
-Every rule lives in awards/judging.py, awards/deciding.py and awards/access.py; these views
+Every rule lives in cycles/judging.py, cycles/deciding.py and cycles/access.py; these views
 check the shape of the input, call them, and shape the answer. Decimals (inputs, subscores,
 points, composites) are strings, exactly as the decision's snapshot stores them."""
 
@@ -19,12 +19,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api import MAX_ID, PersonSerializer
 from accounts.models import User
-from awards import access, deciding, judging, scoreboard_cache, scoring
-from awards.api import IsHRToChange, criterion_kind_field
 from awards.models import Award, AwardCycle, Criterion, Decision, PanelScore
 from core.exports import csv_response
-from nominations.api import MAX_ID, PersonSerializer
+from cycles import access, deciding, judging, scoreboard_cache, scoring
+from cycles.api import IsHRToChange, criterion_kind_field
 
 MAX_JUDGES = 50
 MAX_RANKING = 500
@@ -40,7 +40,7 @@ class IsHR(BasePermission):
 
 
 def _cycle(request: Request, pk: int) -> AwardCycle:
-    return get_object_or_404(access.visible_cycles(request.user), pk=pk)
+    return get_object_or_404(AwardCycle.objects.visible_to(request.user), pk=pk)
 
 
 def _id_field(**kwargs) -> serializers.IntegerField:
@@ -343,7 +343,7 @@ def _decision(cycle: AwardCycle) -> Decision | None:
 
 def scoreboard_data(cycle: AwardCycle) -> tuple[dict, dict[int, User]]:
     """The scoreboard of a cycle: the decision's snapshot once decided, else computed live
-    (awards.scoreboard_cache); with the candidates as people, as they are now. A constant
+    (cycles.scoreboard_cache); with the candidates as people, as they are now. A constant
     number of queries."""
     decision = _decision(cycle)
     standings = scoreboard_cache.standings(cycle, decision)

@@ -1,5 +1,5 @@
 """The scoreboard (HR), the override of a decided order, and the results everyone reads once a
-cycle is announced. Thin views: awards.scoring and awards.deciding do the work."""
+cycle is announced. Thin views: cycles.scoring and cycles.deciding do the work."""
 
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -16,13 +16,13 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.http import AuthedRequest
 from accounts.models import User
-from awards import deciding, scoreboard_cache
 from awards.models import Award, AwardCycle, Decision
-from core.api import ConflictError
 from core.decorators import hr_required
+from core.errors import ConflictError
 from core.forms import apply_service_errors
-from core.http import AuthedRequest
+from cycles import deciding, scoreboard_cache
 from stories.models import Story
 
 Status = AwardCycle.Status
@@ -32,7 +32,7 @@ OVERRIDE_LISTED = 10  # the override form starts from at least this many of the 
 
 
 # --- Rows of a scoreboard, live or from the decision's snapshot ---------------------------------
-# The standings come from awards.scoreboard_cache (scored or parsed at most once per version);
+# The standings come from cycles.scoreboard_cache (scored or parsed at most once per version);
 # a page turns only its own rows into dicts, with their people (read fresh) and bars.
 
 

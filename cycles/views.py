@@ -1,6 +1,6 @@
 """The HR console's award cycles: list, create, settings, phases and the rubric editor.
 
-Thin function views: the forms check shape, awards.services decides every rule.
+Thin function views: the forms check shape, cycles.services decides every rule.
 """
 
 import datetime as dt
@@ -17,8 +17,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from awards import services
-from awards.forms import (
+from accounts.http import AuthedRequest
+from awards.models import AwardCycle, Criterion
+from core.decorators import hr_required
+from core.errors import ConflictError
+from cycles import services
+from cycles.forms import (
     DATE_FIELDS,
     CycleSettingsForm,
     NewCycleForm,
@@ -26,10 +30,6 @@ from awards.forms import (
     rubric_initial,
     suggested_month,
 )
-from awards.models import AwardCycle, Criterion
-from core.api import ConflictError
-from core.decorators import hr_required
-from core.http import AuthedRequest
 from nominations.models import Evidence, Nomination
 
 CYCLES_PAGE_SIZE = 50

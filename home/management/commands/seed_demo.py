@@ -12,7 +12,7 @@ from django.db import transaction
 
 from accounts import demo
 from accounts.demo import DEMO_LOGINS, DEMO_PASSWORD, Demo
-from awards.demo import seed_cycles
+from cycles.demo import seed_cycles
 from nominations.thanks.demo import seed_thanks
 from stories.demo import seed_stories
 

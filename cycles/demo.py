@@ -13,9 +13,10 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from accounts.demo import Demo
-from awards import scoring
-from awards import services as award_services
+from awards.eligibility import eligible_again_from
 from awards.models import AwardCycle, JudgeAssignment
+from awards.months import add_months
+from cycles import services as award_services
 from nominations import services
 from nominations.models import Category, Evidence
 
@@ -227,7 +228,7 @@ def seed_cycles(demo: Demo) -> None:
     hr = demo.people["Ingrid Johansson"]
     this_month = timezone.localdate().replace(day=1)
     for months_back, phase in PHASES:
-        month = award_services.add_months(this_month, -months_back)
+        month = add_months(this_month, -months_back)
         if AwardCycle.objects.filter(month=month).exists():
             continue
         cycle = award_services.create_cycle(month=month, by=hr)
@@ -241,7 +242,7 @@ def seed_cycles(demo: Demo) -> None:
         eligible = [
             story
             for story in rotated
-            if scoring.eligible_again_from(cycle=cycle, user=demo.people[story.nominee]) is None
+            if eligible_again_from(cycle=cycle, user=demo.people[story.nominee]) is None
         ]
         for story in eligible[: 3 + (months_back == 0)]:
             _nominate(demo, cycle, story, verifier=hr)
@@ -249,7 +250,7 @@ def seed_cycles(demo: Demo) -> None:
         for step in order[order.index(Status.OPEN) + 1 : order.index(phase) + 1]:
             cycle = award_services.transition(cycle=cycle, to=step, by=hr)
         demo.count("award cycles")
-    next_month = award_services.add_months(this_month, 1)
+    next_month = add_months(this_month, 1)
     if not AwardCycle.objects.filter(month=next_month).exists():
         award_services.create_cycle(month=next_month, by=hr, rubric_from=None)
         demo.count("award cycles")

@@ -2,18 +2,9 @@
 
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
-
 from accounts.models import User
 from awards.models import AwardCycle, JudgeAssignment
 from nominations.models import Endorsement, Nomination, WithdrawnEndorsement
-
-
-def visible_cycles(user: User) -> QuerySet[AwardCycle]:
-    """Drafts are HR's work in progress; everyone signed in sees the rest."""
-    cycles = AwardCycle.objects.all()
-    return cycles if user.is_hr else cycles.exclude(status=AwardCycle.Status.DRAFT)
-
 
 # --- Judges -----------------------------------------------------------------------------------
 

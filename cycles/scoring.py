@@ -3,7 +3,7 @@ aggregate queries for the whole cycle, never a query per candidate.
 
     score(criteria, inputs)   pure: subscores, points, composite, ranking
     gather_all(cycle)         the rubric and the raw inputs of everyone competing, in 6 queries
-    ineligible_ids(cycle)     who may not compete in it now, in 1 query
+    ineligible_ids(cycle)     who may not compete in it now, in 1 query (awards/eligibility.py)
     gather(cycle)             the two together: the eligible candidates' inputs, in 7 queries
     scoreboard(cycle)         gather + score
     snapshot(...)             the JSON a decision stores, with FORMULA_VERSION
@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from operator import itemgetter
 
-from django.db.models import Count, DecimalField, Exists, Min, Q, Sum
+from django.db.models import Count, DecimalField, Min, Q, Sum
 from django.db.models.functions import Lower
 
-from accounts.models import User
-from awards.models import Award, AwardCycle, Criterion, PanelScore
+from awards.eligibility import ineligible_ids
+from awards.models import AwardCycle, Criterion, PanelScore
 from nominations.models import Endorsement, Evidence, Nomination, ThankYou
 
 FORMULA_VERSION = "1"
@@ -253,33 +253,6 @@ def score(criteria: Sequence[CriterionSpec], inputs: Iterable[Inputs]) -> list[S
 # --- Eligibility: cool-down after a win -------------------------------------------------------
 
 
-def _add_months(month: dt.date, n: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + n
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def recent_awards(cycle: AwardCycle):
-    """Awards of the `cooldown_cycles` months before this cycle's month."""
-    if not cycle.cooldown_cycles:
-        return Award.objects.none()
-    start = _add_months(cycle.month, -cycle.cooldown_cycles)
-    return Award.objects.filter(cycle__month__gte=start, cycle__month__lt=cycle.month)
-
-
-def recent_winner_ids(cycle: AwardCycle) -> set[int]:
-    """Who won in the cool-down window before this cycle: they are not candidates in it."""
-    return set(recent_awards(cycle).values_list("recipient_id", flat=True))
-
-
-def eligible_again_from(*, cycle: AwardCycle, user: User) -> dt.date | None:
-    """The first month `user` can compete again, when a recent win keeps them out of this
-    cycle; None when they are not cooling down. A win in January with a cool-down of 3
-    keeps them out of February, March and April: they are back from May."""
-    months = recent_awards(cycle).filter(recipient=user).values_list("cycle__month", flat=True)
-    last = max(months, default=None)
-    return None if last is None else _add_months(last, cycle.cooldown_cycles + 1)
-
-
 # --- Gathering the inputs: a constant number of queries ---------------------------------------
 
 
@@ -289,23 +262,6 @@ def competing(cycle: AwardCycle) -> Q:
     nominated = Nomination.objects.filter(cycle=cycle, status=Nomination.Status.ACTIVE)
     thanked = ThankYou.objects.filter(cycle=cycle, status=ThankYou.Status.APPROVED)
     return Q(pk__in=nominated.values("nominee_id")) | Q(pk__in=thanked.values("employee_id"))
-
-
-def ineligible(cycle: AwardCycle) -> Q:
-    """A filter of the people who may not compete in the cycle now: no longer active, outside
-    the cycle's eligible departments (when it names any), or cooling down after a recent win.
-    The candidates of a cycle are those `competing` in it and not in this."""
-    departments = AwardCycle.eligible_departments.through.objects.filter(awardcycle_id=cycle.pk)
-    out = Q(is_active=False) | Q(pk__in=recent_awards(cycle).values("recipient_id"))
-    return out | (Exists(departments) & ~Q(department_id__in=departments.values("department_id")))
-
-
-def ineligible_ids(cycle: AwardCycle) -> set[int]:
-    """`ineligible`, as ids. Whatever wrote the change (a service, a bulk import, the admin):
-    one query, asked of the people rather than of the cycle's nominations, so it reads a few
-    rows of a small company-wide set (of everyone outside the departments, when the cycle
-    names some); callers keep the candidates they have that are not in it."""
-    return set(User.objects.filter(ineligible(cycle)).order_by().values_list("pk", flat=True))
 
 
 def _thanks_totals(cycle: AwardCycle) -> dict[int, int]:

@@ -11,10 +11,11 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext, ngettext
 
 from accounts.models import User
-from awards import access, scoreboard_cache, scoring
-from awards.models import AwardCycle, Criterion, JudgeAssignment, PanelScore
+from awards import eligibility
+from awards.models import AwardCycle, Criterion, JudgeAssignment, PanelScore, standings_changed
 from core import audit
-from core.api import ConflictError
+from core.errors import ConflictError
+from cycles import access, scoring
 
 Status = AwardCycle.Status
 ASSIGNABLE = (Status.DRAFT, Status.OPEN, Status.JUDGING)
@@ -33,7 +34,7 @@ def candidates(cycle: AwardCycle) -> QuerySet[User]:
     """The people competing in a cycle (DESIGN §4), in one query: active employees with an
     active nomination or an approved thank-you counted in it, in an eligible department, and
     not a winner in the `cooldown_cycles` cycles before it. The rule is the scoring's."""
-    return User.objects.filter(scoring.competing(cycle)).exclude(scoring.ineligible(cycle))
+    return User.objects.filter(scoring.competing(cycle)).exclude(eligibility.ineligible(cycle))
 
 
 # --- Judges -----------------------------------------------------------------------------------
@@ -95,7 +96,7 @@ def assign_judges(
     if removed:
         cycle.judges.filter(judge_id__in=removed).delete()
         removed_scores, _ = PanelScore.objects.filter(cycle=cycle, judge_id__in=removed).delete()
-        scoreboard_cache.standings_changed(cycle.pk)
+        standings_changed(cycle.pk)
     JudgeAssignment.objects.bulk_create(JudgeAssignment(cycle=cycle, judge_id=pk) for pk in added)
     audit.record(
         "cycle.judges_assigned",
@@ -171,7 +172,7 @@ def score_candidate(
     except IntegrityError:
         # The same judge saved the same score from two tabs at once: the other insert won.
         panel_score, _ = PanelScore.objects.update_or_create(**key, defaults=values)
-    scoreboard_cache.standings_changed(cycle.pk)
+    standings_changed(cycle.pk)
     return panel_score
 
 
