@@ -15,3 +15,9 @@ def can_edit_profile(viewer: User, person: User) -> bool:
 
 def can_manage_directory(viewer: User) -> bool:
     return viewer.is_hr
+
+
+def can_deactivate(viewer: User, person: User) -> bool:
+    # Who may deactivate at all is the page's to say (the HR console: HR; the admin: its
+    # permissions); nobody deactivates their own account, which would lock them out.
+    return viewer.pk != person.pk

@@ -1,9 +1,18 @@
+"""The admin of people and departments. What has a rule goes through accounts.services, as it
+does everywhere else: deactivating (sessions ended, tokens revoked), reactivating, the HR role
+and photos (through core.images), all audited; superuser status is given on the command line
+(createsuperuser), never here. The form saves the rest."""
+
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
+from django.contrib.auth.models import Group
+from django.utils.translation import gettext_lazy as _
 
-from accounts import services
-from accounts.models import Department, User
+from accounts import access, services
+from accounts.forms import AvatarField
+from accounts.models import HR_GROUP, Department, User
 
 
 @admin.register(Department)
@@ -16,9 +25,10 @@ class DepartmentAdmin(admin.ModelAdmin):
 @admin.action(description="Deactivate (end sessions, revoke API tokens)")
 def deactivate_people(modeladmin, request, queryset) -> None:
     count = 0
-    for person in queryset.filter(is_active=True).exclude(pk=request.user.pk):
-        services.deactivate(person=person, by=request.user)
-        count += 1
+    for person in queryset.filter(is_active=True):
+        if access.can_deactivate(request.user, person):
+            services.deactivate(person=person, by=request.user)
+            count += 1
     modeladmin.message_user(request, f"{count} deactivated.", messages.SUCCESS)
 
 
@@ -35,8 +45,14 @@ class PasswordChangeForm(AdminPasswordChangeForm):
         return self.user
 
 
+class PersonChangeForm(UserChangeForm):
+    avatar_upload = AvatarField(label=_("New photo"))
+    remove_avatar = forms.BooleanField(required=False, label=_("Remove the photo"))
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = PersonChangeForm
     change_password_form = PasswordChangeForm
     ordering = ["full_name"]
     list_display = ["email", "full_name", "department", "manager", "is_active", "is_staff"]
@@ -44,7 +60,15 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["email", "full_name", "preferred_name", "job_title"]
     list_select_related = ["department", "manager"]
     autocomplete_fields = ["manager", "department"]
-    readonly_fields = ["last_login", "date_joined", "deactivated_at", "thanks_token"]
+    readonly_fields = [
+        "avatar",
+        "avatar_thumbnail",
+        "is_superuser",
+        "last_login",
+        "date_joined",
+        "deactivated_at",
+        "thanks_token",
+    ]
     actions = [deactivate_people]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
@@ -59,7 +83,8 @@ class UserAdmin(DjangoUserAdmin):
                     "manager",
                     "faces_customers",
                     "avatar",
-                    "avatar_thumbnail",
+                    "avatar_upload",
+                    "remove_avatar",
                 ]
             },
         ),
@@ -70,12 +95,36 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]}),
     ]
 
-    def save_model(self, request, obj, form, change) -> None:
-        # Unticking "active" in the admin must also end sessions and revoke tokens.
-        was_active = change and User.objects.filter(pk=obj.pk, is_active=True).exists()
-        if was_active and not obj.is_active:
-            obj.is_active = True
+    def get_readonly_fields(self, request, obj: User | None = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not access.can_deactivate(request.user, obj):
+            fields.append("is_active")
+        return fields
+
+    def save_model(self, request, obj: User, form, change: bool) -> None:
+        if not change or "is_active" not in form.changed_data:
             super().save_model(request, obj, form, change)
-            services.deactivate(person=obj, by=request.user)
+        else:
+            active = obj.is_active
+            obj.is_active = not active  # as it was: the service makes the change
+            super().save_model(request, obj, form, change)
+            (services.reactivate if active else services.deactivate)(person=obj, by=request.user)
+        avatar = form.cleaned_data.get("avatar_upload")
+        remove = form.cleaned_data.get("remove_avatar", False)
+        if avatar is not None or remove:
+            services.change_avatar(person=obj, by=request.user, avatar=avatar, remove=remove)
+
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        groups = form.cleaned_data.get("groups")
+        hr = Group.objects.filter(name=HR_GROUP).first()
+        if groups is None or hr is None:
+            super().save_related(request, form, formsets, change)
             return
-        super().save_model(request, obj, form, change)
+        person = form.instance
+        # The form keeps the HR group as it was; the service grants or withdraws it, audited.
+        was_hr = change and person.groups.filter(pk=hr.pk).exists()
+        wants_hr = hr in groups
+        form.cleaned_data["groups"] = [g for g in groups if g != hr] + ([hr] if was_hr else [])
+        super().save_related(request, form, formsets, change)
+        if wants_hr != was_hr:
+            services.set_hr(person=person, hr=wants_hr, by=request.user)

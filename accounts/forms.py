@@ -1,9 +1,11 @@
 from django import forms
 from django.core import signing
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 
 from accounts import directory_import
 from accounts.models import User
+from core.images import ProcessedImage, process_upload
 
 
 class SignupForm(forms.Form):
@@ -35,13 +37,25 @@ class DirectorySearchForm(forms.Form):
     )
 
 
+class AvatarField(forms.FileField):
+    """A photo of a person, as core.images makes it: checked, upright, a centred square,
+    without its metadata (location included). The one way a photo of a person comes in:
+    their profile page and the admin (services.update_profile, services.change_avatar)."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("help_text", "JPEG, PNG or WebP, up to 10 MB. Location data is removed.")
+        kwargs.setdefault(
+            "widget", forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
+        )
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, data, initial=None) -> ProcessedImage | None:
+        upload: UploadedFile | None = super().clean(data, initial)
+        return process_upload(upload, square=True) if upload else None
+
+
 class ProfileForm(forms.ModelForm):
-    avatar_upload = forms.FileField(
-        required=False,
-        label="Photo",
-        help_text="JPEG, PNG or WebP, up to 10 MB. Location data is removed.",
-        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
-    )
+    avatar_upload = AvatarField(label="Photo")
     remove_avatar = forms.BooleanField(required=False, label="Remove my photo")
 
     class Meta:

@@ -1,18 +1,34 @@
-"""Every change to people: profile edits, passwords and API tokens, deactivation. The directory
-import is in accounts/directory_import.py."""
+"""Every change to people: profile edits and photos, passwords and API tokens, deactivation,
+the HR role. The directory import is in accounts/directory_import.py."""
 
 from importlib import import_module
 
 from allauth.usersessions.models import UserSession
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from knox.models import AuthToken
 
-from accounts.models import User, new_thanks_token
+from accounts import access
+from accounts.models import HR_GROUP, User, new_thanks_token
 from core import audit
-from core.images import process_upload
+from core.images import ProcessedImage
+
+
+def _replace_avatar(person: User, avatar: ProcessedImage | None, *, remove: bool) -> bool:
+    """Put the new photo (or none) on `person`, unsaved; the old files go once it is saved
+    for good. Whether anything changed."""
+    if avatar is None and not remove:
+        return False
+    old = [(f.storage, f.name) for f in (person.avatar, person.avatar_thumbnail) if f]
+    person.avatar = avatar.display if avatar else ""
+    person.avatar_thumbnail = avatar.thumbnail if avatar else ""
+    if old:
+        transaction.on_commit(lambda: [storage.delete(name) for storage, name in old])
+    return True
 
 
 @transaction.atomic
@@ -23,25 +39,29 @@ def update_profile(
     full_name: str,
     preferred_name: str,
     job_title: str,
-    avatar=None,
+    avatar: ProcessedImage | None = None,
     remove_avatar: bool = False,
 ) -> User:
-    """Save profile fields; an avatar goes through core/images (raises ValidationError)."""
-    processed = process_upload(avatar, square=True) if avatar else None
-    person.full_name = full_name.strip()
-    person.preferred_name = preferred_name.strip()
-    person.job_title = job_title.strip()
-    old_files = []
-    if processed or remove_avatar:
-        old_files = [f for f in (person.avatar, person.avatar_thumbnail) if f]
-        person.avatar = processed.display if processed else ""
-        person.avatar_thumbnail = processed.thumbnail if processed else ""
+    """Save profile fields, and the photo as core.images made it (forms.AvatarField)."""
+    person.full_name = full_name
+    person.preferred_name = preferred_name
+    person.job_title = job_title
+    _replace_avatar(person, avatar, remove=remove_avatar)
     person.save()
-    if old_files:
-        names = [(f.storage, f.name) for f in old_files]
-        transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
     if by.pk != person.pk:
         audit.record("profile.edited", actor=by, target=person)
+    return person
+
+
+@transaction.atomic
+def change_avatar(
+    *, person: User, by: User, avatar: ProcessedImage | None, remove: bool = False
+) -> User:
+    """A new photo for `person` (as core.images made it), or none: the admin's way."""
+    if _replace_avatar(person, avatar, remove=remove):
+        person.save(update_fields=["avatar", "avatar_thumbnail"])
+        if by.pk != person.pk:
+            audit.record("profile.edited", actor=by, target=person)
     return person
 
 
@@ -54,7 +74,10 @@ def forget_sessions(keys: list[str]) -> None:
 
 @transaction.atomic
 def deactivate(*, person: User, by: User | None) -> User:
-    """Deactivate an account: ends every session and revokes every API token at once."""
+    """Deactivate an account: ends every session and revokes every API token at once. `by` is
+    None for the system."""
+    if by is not None and not access.can_deactivate(by, person):
+        raise PermissionDenied(_("You cannot deactivate your own account."))
     person = User.objects.select_for_update().get(pk=person.pk)
     if not person.is_active:
         return person
@@ -139,4 +162,21 @@ def rotate_thanks_token(*, person: User) -> User:
     person.thanks_token = new_thanks_token()
     person.save(update_fields=["thanks_token"])
     audit.record("user.thanks_link_rotated", actor=person, target=person)
+    return person
+
+
+@transaction.atomic
+def set_hr(*, person: User, hr: bool, by: User | None, details: dict | None = None) -> User:
+    """Give `person` the HR role (membership of the HR group), or take it away, audited with
+    `details` (`by` is None when single sign-on decides: accounts.sso.apply_claims)."""
+    group = Group.objects.get_or_create(name=HR_GROUP)[0]
+    if person.groups.filter(pk=group.pk).exists() == hr:
+        return person
+    if hr:
+        person.groups.add(group)
+    else:
+        person.groups.remove(group)
+    person.__dict__.pop("in_hr_group", None)  # User.is_hr's cached answer
+    verb = "user.hr_granted" if hr else "user.hr_revoked"
+    audit.record(verb, actor=by, target=person, **(details or {}))
     return person

@@ -17,15 +17,14 @@ from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.models import SocialApp, SocialLogin
 from allauth.socialaccount.providers.openid_connect.views import OpenIDConnectOAuth2Adapter
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import render
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import HR_GROUP, Department, User
-from core import audit
+from accounts import services
+from accounts.models import Department, User
 
 log = logging.getLogger(__name__)
 
@@ -138,17 +137,9 @@ def apply_claims(*, person: User, claims: dict) -> None:
     taken away, audited), and department and job title from their claims unless HR's directory
     import keeps this person's entry."""
     if settings.OIDC_HR_GROUPS:
-        groups = _groups(claims)
-        matching = sorted(groups & set(settings.OIDC_HR_GROUPS))
-        hr = Group.objects.get_or_create(name=HR_GROUP)[0]
-        in_hr = person.groups.filter(pk=hr.pk).exists()
-        if matching and not in_hr:
-            person.groups.add(hr)
-            audit.record("user.hr_granted", target=person, by="sso", groups=matching)
-        elif in_hr and not matching:
-            person.groups.remove(hr)
-            audit.record("user.hr_revoked", target=person, by="sso")
-        person.__dict__.pop("in_hr_group", None)
+        matching = sorted(_groups(claims) & set(settings.OIDC_HR_GROUPS))
+        details = {"by": "sso", "groups": matching} if matching else {"by": "sso"}
+        services.set_hr(person=person, hr=bool(matching), by=None, details=details)
     if person.imported_from_directory:
         return
     changed = []

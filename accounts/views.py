@@ -2,7 +2,6 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import HttpResponse
@@ -10,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import directory_import, services, tokens
+from accounts import access, directory_import, services, tokens
 from accounts.directory_import import DirectoryImportError, ImportPreview, ImportRow
 from accounts.forms import (
     DirectoryImportForm,
@@ -22,6 +21,7 @@ from accounts.http import AuthedRequest
 from accounts.models import User
 from core.audit import AuditEvent
 from core.decorators import hr_required
+from core.forms import service_errors
 
 DIRECTORY_PAGE_SIZE = 24
 IMPORT_PREVIEW_ROWS = 1000
@@ -34,7 +34,7 @@ def _directory_page(request: AuthedRequest, *, include_inactive: bool = False):
         people = people.filter(is_active=True)
     q = ""
     if form.is_valid():
-        q = form.cleaned_data["q"].strip()
+        q = form.cleaned_data["q"]
         if q:
             people = people.search(q)
     page = Paginator(people, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -90,7 +90,7 @@ def _page_number(value: str | None) -> int:
 
 def _directory_people(request: AuthedRequest) -> tuple[DirectorySearchForm, str, DirectoryPage]:
     form = DirectorySearchForm(request.GET or None)
-    q = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    q = form.cleaned_data["q"] if form.is_valid() else ""
     people = User.objects.for_directory()
     if q:
         people = people.search(q)
@@ -121,7 +121,7 @@ def edit_profile(request: AuthedRequest) -> HttpResponse:
     person = request.user
     form = ProfileForm(request.POST or None, request.FILES or None, instance=person)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form):
             services.update_profile(
                 person=person,
                 by=request.user,
@@ -131,9 +131,6 @@ def edit_profile(request: AuthedRequest) -> HttpResponse:
                 avatar=form.cleaned_data["avatar_upload"],
                 remove_avatar=form.cleaned_data["remove_avatar"],
             )
-        except ValidationError as error:
-            form.add_error("avatar_upload", error)
-        else:
             messages.success(request, "Your profile is saved.")
             return redirect(person)
     return render(request, "accounts/edit_profile.html", {"form": form, "person": person})
@@ -180,7 +177,7 @@ def hr_people(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def hr_deactivate(request: AuthedRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(User, pk=pk)
-    if person.pk == request.user.pk:
+    if not access.can_deactivate(request.user, person):
         messages.error(request, "You cannot deactivate your own account.")
     else:
         services.deactivate(person=person, by=request.user)

@@ -5,7 +5,9 @@
 - nobody moderates a thank-you about themselves (an HR member's own go to another HR member);
 - an employee sees their own approved thank-yous;
 - the public sees nothing but the form.
-A thank-you you may not see answers 404, never 403.
+A thank-you you may not see answers 404, never 403. The services call these too (nobody
+moderates, nor assigns, a thank-you about themselves), so the pages and the API cannot
+disagree.
 """
 
 from django.db.models import Q, QuerySet

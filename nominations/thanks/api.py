@@ -1,16 +1,20 @@
 """Customer thank-yous and the helpdesk webhook over the API (DESIGN §4, §6, §7).
 
-Serializers check the shape of the input; nominations/thanks/services.py and integrations.py
-decide every rule, nominations/thanks/access.py who may see what; core.api.exception_handler
-maps their errors. Customers have no account: sending and confirming a thank-you are
-anonymous (no authentication classes at all, so a signed-in browser's session cannot make
-them fail on CSRF), and the webhook proves who sent it by its signature alone. A thank-you
-the caller may not moderate answers 404, never 403, so that its existence is not revealed.
+Serializers parse the input into typed values; where the web pages take the same input, the
+serializer checks it with the page's form (forms.ThankYouInput, hr_forms.ModerateForm), so
+that both say the same. nominations/thanks/services.py and integrations.py decide every rule,
+nominations/thanks/access.py who may see what; core.api.exception_handler maps their errors.
+
+Customers have no account: sending and confirming a thank-you are anonymous (no
+authentication classes at all, so a signed-in browser's session cannot make them fail on
+CSRF), and the webhook proves who sent it by its signature alone. A thank-you the caller may
+not moderate answers 404, never 403, so that its existence is not revealed.
 """
 
 import json
 from decimal import Decimal
 
+from django import forms
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
@@ -37,7 +41,9 @@ from awards.months import check_year
 from core.api import EnumField
 from core.ratelimit import client_ip
 from nominations.models import Integration, ThankYou
-from nominations.thanks import access, integrations, services
+from nominations.thanks import access, integrations, selectors, services
+from nominations.thanks.forms import EMAIL, ThankYouInput
+from nominations.thanks.hr_forms import DECISION_CHOICES, ModerateForm
 
 INVALID_LINK = "This thank-you link is not valid."
 PENDING = {"status": ThankYou.Status.PENDING_CONFIRMATION.value}
@@ -105,8 +111,18 @@ def _context(user: User) -> dict:
 # --- Input ------------------------------------------------------------------------------------
 
 
+def _checked_with(form: forms.Form) -> dict:
+    """What the web page's form makes of input a serializer has parsed: its rules and its
+    words, as a 400 naming each field."""
+    if not form.is_valid():
+        raise serializers.ValidationError(
+            {field: [str(message) for message in errors] for field, errors in form.errors.items()}
+        )
+    return form.cleaned_data
+
+
 class SendThanksSerializer(serializers.Serializer):
-    """What a customer sends. Lengths and wording are checked by the service, which answers
+    """What a customer sends. The words are checked like the web form's (forms.ThankYouInput),
     in words a customer understands (400 naming the field)."""
 
     token = serializers.CharField(
@@ -141,10 +157,17 @@ class SendThanksSerializer(serializers.Serializer):
         if not token:
             return None
         # A deactivated employee's link stops working like a rotated one: nothing is revealed.
-        employee = User.objects.filter(thanks_token=token, is_active=True).first()
+        employee = selectors.employee_for_link(token)
         if employee is None:
             raise serializers.ValidationError(INVALID_LINK)
         return employee
+
+    def validate(self, attrs: dict) -> dict:
+        """The keyword arguments of services.send_thanks (but the ip)."""
+        employee = attrs.pop("token", None)
+        words = ThankYouInput(data=attrs, employee=employee)
+        _checked_with(words)
+        return {"employee": employee, **words.service_data()}
 
 
 class ConfirmSerializer(serializers.Serializer):
@@ -159,9 +182,9 @@ class ThankYouFilterSerializer(serializers.Serializer):
 
 
 class ModerateSerializer(serializers.Serializer):
-    decision = EnumField(
-        [(d, d.capitalize()) for d in services.DECISIONS], enum_name="ThankYouDecision"
-    )
+    """A decision, checked like the queue page's (hr_forms.ModerateForm)."""
+
+    decision = EnumField(DECISION_CHOICES, enum_name="ThankYouDecision")
     employee = serializers.IntegerField(
         min_value=1,
         max_value=MAX_ID,
@@ -181,6 +204,9 @@ class ModerateSerializer(serializers.Serializer):
         if employee is None:
             raise serializers.ValidationError("There is nobody with this id.")
         return employee
+
+    def validate(self, attrs: dict) -> dict:
+        return attrs | _checked_with(ModerateForm(data=attrs))
 
 
 class FeedbackSerializer(serializers.Serializer):
@@ -210,15 +236,31 @@ class FeedbackSerializer(serializers.Serializer):
     )
     comment = serializers.CharField(
         allow_blank=True,
-        trim_whitespace=False,
         help_text="The customer's words. Under 10 characters it is ignored; the first 2,000 "
         "are kept.",
     )
-    customer_name = serializers.CharField(min_length=1, max_length=120)
-    customer_email = serializers.EmailField(required=False, allow_blank=True, default="")
+    customer_name = serializers.CharField(
+        min_length=1, max_length=ThankYou._meta.get_field("customer_name").max_length
+    )
+    customer_email = serializers.EmailField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=ThankYou._meta.get_field("customer_email").max_length,
+        error_messages={"max_length": EMAIL},
+    )
     occurred_at = serializers.DateTimeField(
         help_text="When the customer gave the feedback (ISO 8601, with a time zone)."
     )
+
+    def validate_comment(self, comment: str) -> str:
+        return comment.replace("\r\n", "\n")
+
+    def validate_customer_name(self, name: str) -> str:
+        return " ".join(name.split())
+
+    def validate_customer_email(self, email: str) -> str:
+        return email.lower()
 
     def validate_occurred_at(self, value):
         try:
@@ -356,8 +398,7 @@ class ThanksView(generics.ListAPIView):
     def post(self, request: Request) -> Response:
         data = SendThanksSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        services.send_thanks(employee=fields.pop("token", None), ip=client_ip(request), **fields)
+        services.send_thanks(ip=client_ip(request), **data.validated_data)
         # Never an id, and never whether it was a repeat: the answer reveals nothing.
         return Response(PENDING, status=status.HTTP_202_ACCEPTED)
 

@@ -1,33 +1,39 @@
-"""HTML forms of the moderation queue and the integrations console. They check shape only;
-nominations/thanks/services.py and integrations.py decide the rules."""
+"""HTML forms of the moderation queue and the integrations console. They turn what was posted
+into typed values; nominations/thanks/services.py and integrations.py decide the rules.
+ModerateForm is also what the API checks a moderation with (api.ModerateSerializer)."""
 
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from nominations.forms import picker_search
+from nominations.models import ThankYou
+from nominations.thanks.forms import WordsField
 from nominations.thanks.services import DECISIONS
 
 # The people picker's radio buttons are named after the field the search endpoint knows.
 PICKER_FIELD = "nominee"
+DECISION_CHOICES = [(decision, decision.capitalize()) for decision in DECISIONS]
 
 
 class ModerateForm(forms.Form):
-    """Reads an approve/reject POST. Not rendered: a queue card writes its controls as plain
-    HTML (nominations/thanks/cards.py), with the note's label and help beside them."""
+    """An approve/reject decision and its note, on the page and over the API. Not rendered: a
+    queue card writes its controls as plain HTML (nominations/thanks/cards.py), with the note's
+    label and help beside them."""
 
     decision = forms.ChoiceField(
-        choices=[(d, d.capitalize()) for d in DECISIONS],
+        choices=DECISION_CHOICES,
         error_messages={
             "required": "Choose approve or reject.",
             "invalid_choice": "Choose approve or reject.",
         },
     )
-    note = forms.CharField(
+    note = WordsField(
         required=False,
-        max_length=500,
-        error_messages={"max_length": "Keep the note under 500 characters."},
+        max_length=ThankYou._meta.get_field("moderation_note").max_length,
+        error_messages={"max_length": _("Keep the note under %(limit_value)d characters.")},
     )
 
 

@@ -8,12 +8,14 @@ queue, the assign page and in htmx responses. htmx requests get the card back; w
 JavaScript, POST/redirect/GET with a message.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import IntegrityError
 from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,8 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.http import AuthedRequest
 from accounts.picker import colleague_ids, colleague_picker
 from core.decorators import hr_required
-from core.errors import ConflictError
-from core.forms import apply_service_errors
+from core.forms import service_errors
 from nominations.models import Integration, ThankYou
 from nominations.thanks import access, cards, integrations, services
 from nominations.thanks.hr_forms import (
@@ -56,10 +57,14 @@ def _in_my_queue(request: AuthedRequest, pk: int) -> ThankYou:
     return get_object_or_404(access.moderation_queue(request.user).for_queue(), pk=pk)
 
 
-def _error_text(error: Exception) -> str:
-    if isinstance(error, ConflictError):
-        return error.message
-    return str(error) or "You cannot do this."
+@contextmanager
+def _refusal_on(form: Form) -> Iterator[None]:
+    """A refusal the page could not foresee (the thank-you left this moderator's hands a moment
+    ago) shows on the card like any other error, rather than as a bare 403."""
+    try:
+        yield
+    except PermissionDenied as error:
+        form.add_error(None, str(error) or "You cannot do this.")
 
 
 def _card(
@@ -146,32 +151,14 @@ def moderate(request: AuthedRequest, pk: int) -> HttpResponse:
     form = ModerateForm(request.POST)
     result = ""
     if form.is_valid():
-        decision = form.cleaned_data["decision"]
-        try:
+        with service_errors(form), _refusal_on(form):
             thank_you = services.moderate_thanks(
-                thank_you=thank_you,
-                by=request.user,
-                decision=decision,
-                note=form.cleaned_data["note"],
+                thank_you=thank_you, by=request.user, **form.cleaned_data
             )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except (ConflictError, PermissionDenied) as error:
-            form.add_error(None, _error_text(error))
-        else:
-            result = _moderated_message(thank_you, decision)
+            result = _moderated_message(thank_you, form.cleaned_data["decision"])
     if request.htmx:
         return _card(request, pk, result=result, form=form)
     return _back_to_queue(request, pk, result=result, form=form)
-
-
-def _picker_errors(error: ValidationError) -> ValidationError:
-    """The service says `employee`; on this form the picked colleague is PICKER_FIELD."""
-    if not hasattr(error, "error_dict"):
-        return error
-    return ValidationError(
-        {PICKER_FIELD if f == "employee" else f: m for f, m in error.message_dict.items()}
-    )
 
 
 @login_required
@@ -193,13 +180,9 @@ def assign(request: AuthedRequest, pk: int) -> HttpResponse:
         form = AssignForm(data)
     if data is not None and not searching and form.is_valid():
         employee = form.cleaned_data[PICKER_FIELD]
-        try:
+        # The service says `employee`; on this form the picked colleague is PICKER_FIELD.
+        with service_errors(form, rename={"employee": PICKER_FIELD}), _refusal_on(form):
             services.assign_employee(thank_you=thank_you, by=request.user, employee=employee)
-        except ValidationError as error:
-            apply_service_errors(form, _picker_errors(error))
-        except (ConflictError, PermissionDenied) as error:
-            form.add_error(None, _error_text(error))
-        else:
             result = f"This thank-you is now about {employee.full_name}: you can approve it."
             if request.htmx:
                 return _card(request, pk, result=result)
@@ -240,13 +223,8 @@ def integrations_list(request: AuthedRequest) -> HttpResponse:
     form = IntegrationForm(request.POST or None)
     created, secret = None, ""
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form):
             created, secret = integrations.create_integration(by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except IntegrityError:
-            form.add_error("slug", "Another integration already uses this name in its URL.")
-        else:
             form = IntegrationForm()
     listing = list(Integration.objects.order_by("name", "id"))
     for integration in listing:
@@ -293,13 +271,10 @@ def integration_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     integration = get_object_or_404(Integration, pk=pk)
     form = _edit_form(integration, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form):
             integrations.update_integration(
                 integration=integration, by=request.user, **form.cleaned_data
             )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
             messages.success(request, f"{form.cleaned_data['name']} is saved.")
             return redirect("thanks:integration", pk=integration.pk)
     return _detail(request, integration, form)

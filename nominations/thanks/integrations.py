@@ -25,12 +25,10 @@ from accounts.models import User
 from core import audit
 from core.errors import ConflictError
 from nominations.models import Integration, ThankYou
-from nominations.thanks.services import clean_submission
 
 SIGNATURE_HEADER = "X-Plaudit-Signature"
 MIN_COMMENT = ThankYou.MIN_MESSAGE
-# The payload's names for the fields of a thank-you, for error messages.
-PAYLOAD_NAMES = {"message": "comment", "employee_hint": "employee_email"}
+HINT_LENGTH = ThankYou._meta.get_field("employee_hint").max_length
 
 
 def _derive(salt: str, key: str) -> str:
@@ -84,13 +82,18 @@ def create_integration(
     *, name: str, slug: str, min_score_ratio: Decimal = Decimal("0.80"), by: User
 ) -> tuple[Integration, str]:
     """A new integration and its secret (shown to HR once; only its hash is kept)."""
+    taken = ValidationError({"slug": "Another integration already uses this name in its URL."})
     if Integration.objects.filter(slug=slug).exists():
-        raise ValidationError({"slug": "Another integration already uses this name in its URL."})
-    integration = Integration(name=name.strip(), slug=slug, min_score_ratio=min_score_ratio)
+        raise taken
+    integration = Integration(name=name, slug=slug, min_score_ratio=min_score_ratio)
     integration.created_by = by
     secret = _new_secret(integration)
     integration.full_clean()
-    integration.save()
+    try:
+        with transaction.atomic():
+            integration.save()
+    except IntegrityError:
+        raise taken from None  # another request took the slug at this very moment
     audit.record("integration.created", actor=by, target=integration, slug=slug)
     return integration, secret
 
@@ -100,7 +103,7 @@ def update_integration(
     *, integration: Integration, by: User, name: str, min_score_ratio: Decimal, is_active: bool
 ) -> Integration:
     integration = Integration.objects.select_for_update().get(pk=integration.pk)
-    integration.name = name.strip()
+    integration.name = name
     integration.min_score_ratio = min_score_ratio
     integration.is_active = is_active
     integration.full_clean()
@@ -159,13 +162,16 @@ def receive_feedback(
     customer_email: str = "",
     occurred_at: dt.datetime | None = None,
 ) -> Outcome:
-    """One feedback from a signed webhook (the signature is checked before this is called).
+    """One feedback from a signed webhook (the signature is checked before this is called),
+    as api.FeedbackSerializer parses it (the name on one line, the customer's address in lower
+    case, the comment trimmed).
 
     A repeated `external_id` returns the thank-you it made the first time; a score below
     `min_score_ratio` of the scale, or a comment under 10 characters, is ignored with a
     reason; otherwise it becomes a confirmed thank-you waiting for moderation (the helpdesk
-    knows its customer, so no e-mail confirmation). An unknown employee e-mail is kept as the
-    hint for HR to assign."""
+    knows its customer, so no e-mail confirmation). The employee is the active one with that
+    e-mail address, whatever its case; an unknown address is kept as the hint for HR to
+    assign."""
     if existing := _existing(integration, external_id):
         return Outcome(created=False, thank_you=existing)
     if score < 0 or scale_max <= 0 or score > scale_max:
@@ -180,29 +186,16 @@ def receive_feedback(
                 f"of {integration.min_score_ratio:.0%} of the scale."
             ),
         )
-    if len(comment.strip()) < MIN_COMMENT:
+    if len(comment) < MIN_COMMENT:
         return Outcome(
             created=False,
             reason="The comment is shorter than 10 characters: there are no words to pass on.",
         )
-    email = employee_email.strip().lower()
+    email = employee_email.lower()
     employee = User.objects.filter(email=email, is_active=True).first()
-    try:
-        values = clean_submission(
-            employee=employee,
-            employee_hint=email,
-            customer_name=customer_name,
-            customer_email=customer_email or "nobody@example.invalid",
-            organisation="",
-            # A helpdesk cannot shorten its customer's words: keep the first 2,000 characters.
-            message=comment.strip()[: ThankYou.MAX_MESSAGE],
-        )
-    except ValidationError as error:
-        raise ValidationError(
-            {PAYLOAD_NAMES.get(f, f): m for f, m in error.message_dict.items()}
-        ) from None
-    if not customer_email:
-        values["customer_email"] = ""
+    if employee is None and len(email) > HINT_LENGTH:
+        # An unknown agent's address is kept as the hint HR reads, which has room for this.
+        raise ValidationError({"employee_email": f"Keep this under {HINT_LENGTH} characters."})
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -218,7 +211,11 @@ def receive_feedback(
                 submitted_on=timezone.localdate(now),
                 occurred_at=occurred_at,
                 confirmed_at=now,
-                **values,
+                employee_hint="" if employee is not None else email,
+                customer_name=customer_name,
+                customer_email=customer_email,
+                # A helpdesk cannot shorten its customer's words: keep the first 2,000.
+                message=comment[: ThankYou.MAX_MESSAGE],
             )
     except IntegrityError:
         # The helpdesk retried while the first delivery was being stored.

@@ -1,6 +1,8 @@
 """What other pages show of an employee's thank-yous: their personal link, and the wall of
 approved thank-yous on their profile and home page (who may see it: access.sees_wall)."""
 
+import re
+
 from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -11,11 +13,24 @@ from nominations.thanks import access
 
 WALL_SIZE = 20
 HOME_WALL_SIZE = 3
+# accounts.models.new_thanks_token: URL-safe base64. Anything else cannot be a token, and is
+# not worth a query (PostgreSQL would refuse a NUL character in it).
+TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def personal_url(person: User) -> str:
     """The link customers open to thank this person (it works until they get a new one)."""
     return settings.SITE_URL + reverse("thanks:personal", args=[person.thanks_token])
+
+
+def employee_for_link(token: str) -> User | None:
+    """The employee a personal link thanks, on the page and over the API: nobody once they
+    get a new link, and nobody once they have left."""
+    if not TOKEN.fullmatch(token):
+        return None
+    return (
+        User.objects.filter(thanks_token=token, is_active=True).select_related("department").first()
+    )
 
 
 def wall(user: User, person: User) -> QuerySet[ThankYou]:

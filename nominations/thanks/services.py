@@ -13,7 +13,6 @@ from typing import Literal
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -60,66 +59,6 @@ class ConfirmationLinkError(Exception):
 # --- sending ----------------------------------------------------------------------------------
 
 
-def _one_line(value: str) -> str:
-    return " ".join(value.split())
-
-
-def clean_submission(
-    *,
-    employee: User | None,
-    employee_hint: str,
-    customer_name: str,
-    customer_email: str,
-    organisation: str,
-    message: str,
-) -> dict:
-    """The customer's input, normalised, or a ValidationError with one message per field."""
-    values = {
-        "employee_hint": _one_line(employee_hint) if employee is None else "",
-        "customer_name": _one_line(customer_name),
-        "customer_email": customer_email.strip().lower(),
-        "organisation": _one_line(organisation),
-        "message": message.strip().replace("\r\n", "\n"),
-    }
-    errors: dict[str, str] = {}
-    for field, value in values.items():
-        if "\x00" in value:
-            errors[field] = "This contains a character we cannot store; please retype it."
-    if not values["customer_name"]:
-        errors.setdefault("customer_name", "Tell us your name, so that they know who thanked them.")
-    elif len(values["customer_name"]) > 120:
-        errors.setdefault("customer_name", "Keep your name under 120 characters.")
-    try:
-        validate_email(values["customer_email"])
-        if len(values["customer_email"]) > 254:  # validate_email allows 320; the column 254
-            raise ValidationError("too long")
-    except ValidationError:
-        errors.setdefault(
-            "customer_email",
-            "Enter your e-mail address, like name@example.com: we send you a link to confirm.",
-        )
-    if len(values["organisation"]) > 120:
-        errors.setdefault("organisation", "Keep the organisation under 120 characters.")
-    length = len(values["message"])
-    if length < ThankYou.MIN_MESSAGE:
-        errors.setdefault(
-            "message", "Write at least 10 characters: a sentence about what they did for you."
-        )
-    elif length > ThankYou.MAX_MESSAGE:
-        errors.setdefault("message", f"Keep it under 2,000 characters (this is {length:,}).")
-    if employee is None:
-        if not values["employee_hint"]:
-            errors.setdefault(
-                "employee_hint",
-                "Tell us who helped you: a name, a team, or where and when you met them.",
-            )
-        elif len(values["employee_hint"]) > 200:
-            errors.setdefault("employee_hint", "Keep this under 200 characters.")
-    if errors:
-        raise ValidationError(errors)
-    return values
-
-
 def fingerprint(*, customer_email: str, employee: User | None, hint: str, message: str) -> str:
     """The identity of a thank-you for de-duplication: the same words from the same address
     about the same person. Case and spacing do not make a message different."""
@@ -151,7 +90,8 @@ def send_thanks(
     ip: str = "",
     now: dt.datetime | None = None,
 ) -> ThankYou:
-    """A customer's thank-you, waiting for them to confirm it by e-mail.
+    """A customer's thank-you, waiting for them to confirm it by e-mail. The words come as
+    forms.ThankYouInput gives them (checked and tidied).
 
     `employee` is set when it came through the employee's personal link; otherwise
     `employee_hint` says who helped and HR assigns the employee during moderation. Sending the
@@ -161,19 +101,10 @@ def send_thanks(
     now = now or timezone.now()
     if employee is not None and not employee.is_active:
         raise ValidationError({"employee": "This thank-you link no longer works."})
-    values = clean_submission(
-        employee=employee,
-        employee_hint=employee_hint,
-        customer_name=customer_name,
-        customer_email=customer_email,
-        organisation=organisation,
-        message=message,
-    )
+    if employee is not None:
+        employee_hint = ""  # the link says who it is for
     fp = fingerprint(
-        customer_email=values["customer_email"],
-        employee=employee,
-        hint=values["employee_hint"],
-        message=values["message"],
+        customer_email=customer_email, employee=employee, hint=employee_hint, message=message
     )
     if twin := _recent_twin(fp, now):
         _resend_if_unconfirmed(twin)
@@ -184,7 +115,7 @@ def send_thanks(
             "Please try again later.",
             retry_after=PER_IP.period,
         )
-    if not PER_EMAIL.hit(values["customer_email"]):
+    if not PER_EMAIL.hit(customer_email):
         raise RateLimited(
             "Too many thank-yous were sent from this e-mail address today. "
             "Please try again tomorrow.",
@@ -194,12 +125,16 @@ def send_thanks(
         with transaction.atomic():
             thank_you = ThankYou.objects.create(
                 employee=employee,
+                employee_hint=employee_hint,
+                customer_name=customer_name,
+                customer_email=customer_email,
+                organisation=organisation,
+                message=message,
+                consent_to_share=consent_to_share,
                 source=Source.PERSONAL_LINK if employee is not None else Source.PUBLIC_FORM,
-                consent_to_share=bool(consent_to_share),
                 ip_hash=ip_hash(ip),
                 fingerprint=fp,
                 submitted_on=timezone.localdate(now),
-                **values,
             )
     except IntegrityError:
         # A twin submission (a double click) won the race: it is the same thank-you.
@@ -345,10 +280,18 @@ def _lock(thank_you: ThankYou) -> ThankYou:
     )
 
 
+def _check_moderator(thank_you: ThankYou, by: User) -> None:
+    if not access.can_moderate(by, thank_you):
+        raise PermissionDenied(
+            "You moderate thank-yous to your direct reports only, never those about yourself."
+        )
+
+
 def _check_assignable(thank_you: ThankYou, by: User, employee: User) -> None:
     if not access.can_assign(by):
         raise PermissionDenied("Only HR can choose who a thank-you is about.")
-    if employee.pk == by.pk:
+    if not access.can_moderate(by, ThankYou(employee=employee)):
+        # Nobody moderates a thank-you about themselves: not even by assigning it.
         raise ValidationError({"employee": "Another member of HR moderates thank-yous about you."})
     if thank_you.status in (Status.APPROVED, Status.REJECTED):
         raise ConflictError(
@@ -363,6 +306,7 @@ def _check_assignable(thank_you: ThankYou, by: User, employee: User) -> None:
 def assign_employee(*, thank_you: ThankYou, by: User, employee: User) -> ThankYou:
     """HR says who a thank-you from the general form is about (or corrects it)."""
     thank_you = _lock(thank_you)
+    _check_moderator(thank_you, by)
     _check_assignable(thank_you, by, employee)
     if thank_you.employee_id == employee.pk:
         return thank_you
@@ -389,14 +333,10 @@ def moderate_thanks(
 
     Approving records the cycle open at that moment (it counts there), tells the employee and
     their manager, and is final; so is rejecting (HR still sees rejected ones). `employee`
-    assigns the thank-you first (HR only)."""
-    if decision not in DECISIONS:
-        raise ValidationError({"decision": "Choose approve or reject."})
+    assigns the thank-you first (HR only). The decision and the note come as
+    hr_forms.ModerateForm gives them."""
     thank_you = _lock(thank_you)
-    if not access.can_moderate(by, thank_you):
-        raise PermissionDenied(
-            "You moderate thank-yous to your direct reports only, never those about yourself."
-        )
+    _check_moderator(thank_you, by)
     if thank_you.status == Status.PENDING_CONFIRMATION:
         raise ConflictError(
             "The customer has not confirmed this thank-you yet, so it cannot be moderated.",
@@ -407,9 +347,6 @@ def moderate_thanks(
             f"This thank-you was {thank_you.get_status_display().lower()} already.",
             status=thank_you.status,
         )
-    note = _one_line(note)
-    if len(note) > 500:
-        raise ValidationError({"note": "Keep the note under 500 characters."})
     if employee is not None and employee.pk != thank_you.employee_id:
         _check_assignable(thank_you, by, employee)
         audit.record(

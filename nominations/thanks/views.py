@@ -5,34 +5,20 @@ link proves); these views only turn their answers into pages. The "sent" page is
 whatever happened, so it tells a visitor nothing about other people's thank-yous.
 """
 
-import re
-
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
+from core.forms import service_errors
 from core.ratelimit import RateLimited, client_ip
 from nominations.models import ThankYou
-from nominations.thanks import services
+from nominations.thanks import selectors, services
 from nominations.thanks.forms import ThankYouForm
 from nominations.thanks.services import ConfirmationLinkError
 
 FORM = "thanks/form.html"
 CONFIRM = "thanks/confirm.html"
-# accounts.models.new_thanks_token: URL-safe base64. Anything else cannot be a token, and is
-# not worth a query (PostgreSQL would refuse a NUL character in it).
-TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
-
-def _employee(token: str) -> User | None:
-    """The active employee whose personal link this is (a rotated token matches nobody)."""
-    if not TOKEN.fullmatch(token):
-        return None
-    return (
-        User.objects.filter(thanks_token=token, is_active=True).select_related("department").first()
-    )
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:
@@ -47,20 +33,14 @@ def _thank(request: HttpRequest, employee: User | None) -> HttpResponse:
             return redirect("thanks:sent")  # exactly like success: nothing to learn for a bot
         if form.is_valid():
             try:
-                services.send_thanks(
-                    employee=employee, ip=client_ip(request), **form.service_data()
-                )
+                with service_errors(form):
+                    services.send_thanks(
+                        employee=employee, ip=client_ip(request), **form.service_data()
+                    )
+                    return redirect("thanks:sent")
             except RateLimited as limited:
                 form.add_error(None, limited.message)
                 status, retry_after = limited.status, limited.retry_after
-            except ValidationError as error:
-                errors = error.message_dict if hasattr(error, "error_dict") else {}
-                if "employee" in errors:  # deactivated while the page was open
-                    return _not_found(request)
-                for field, messages in (errors or {None: error.messages}).items():
-                    form.add_error(field if field in form.fields else None, messages)
-            else:
-                return redirect("thanks:sent")
     response = render(request, FORM, {"form": form, "employee": employee}, status=status)
     if retry_after:
         response["Retry-After"] = str(retry_after)
@@ -76,7 +56,7 @@ def general(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def personal(request: HttpRequest, token: str) -> HttpResponse:
     """Thank one employee through their personal link (or its QR code)."""
-    employee = _employee(token)
+    employee = selectors.employee_for_link(token)
     if employee is None:
         return _not_found(request)
     return _thank(request, employee=employee)

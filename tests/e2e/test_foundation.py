@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 
 from accounts import services
 from accounts.models import User
+from core.images import process_upload
 from tests.conftest import PASSWORD, make_department, make_user
 from tests.e2e.browsing import accessibility_problems, assert_accessible, log_of, visit
 
@@ -61,7 +62,9 @@ def small_organisation() -> Organisation:
         full_name=agent.full_name,
         preferred_name=agent.preferred_name,
         job_title=agent.job_title,
-        avatar=SimpleUploadedFile("ravi.png", png_bytes(), content_type="image/png"),
+        avatar=process_upload(
+            SimpleUploadedFile("ravi.png", png_bytes(), content_type="image/png"), square=True
+        ),
     )
     make_user(full_name="Sam Okafor", department=support, manager=hr, job_title="Field engineer")
     leaver = make_user(full_name="Lee Leaver", department=billing, job_title="Invoicing")

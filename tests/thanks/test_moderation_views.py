@@ -287,6 +287,24 @@ def test_a_note_too_long_is_an_error_on_the_card(login, boss, agent):
     assert thank_you.status == Status.CONFIRMED
 
 
+def test_the_page_and_the_api_measure_a_note_alike(login, api, boss, agent):
+    # Spaces fold into one before the note is measured, on the page as over the API.
+    note = "Spam" + " " * 600 + "from a bot"
+    on_page, over_api = make_thanks(agent), make_thanks(agent)
+    login(boss).post(moderate_url(on_page), {"decision": "reject", "note": note}, **HTMX)
+    api(boss).post(
+        reverse("api-thanks-moderate", args=[over_api.pk]),
+        {"decision": "reject", "note": note},
+        format="json",
+    )
+    for thank_you in (on_page, over_api):
+        thank_you.refresh_from_db()
+        assert (thank_you.status, thank_you.moderation_note) == (
+            Status.REJECTED,
+            "Spam from a bot",
+        )
+
+
 # --- choosing who a thank-you is about ---------------------------------------------------------
 
 
