@@ -1,8 +1,13 @@
-"""Stories in the admin: to look, not to change. Publishing, hiding, reactions and comments go
-through stories.services, so that counters stay exact and HR actions are audited."""
+"""Stories in the admin: to look, not to change. Publishing, hiding (moderation), photos,
+reactions and comments go through stories.services, on the story's page, so that counters stay
+exact, photos pass through core.images and HR actions are audited. Tags may be renamed here:
+their slug follows the name by the same rule as a tag typed on a story (Tag.named)."""
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from stories.models import Comment, DigestDelivery, DigestPreference, Story, StoryImage, Tag
 
@@ -49,11 +54,28 @@ class CommentAdmin(ReadOnlyAdmin):
     list_select_related = ("story", "author")
 
 
+class TagForm(forms.ModelForm):
+    """A tag's name; its slug is derived from it, as for a tag typed on a story, so that the
+    same words always find the same tag."""
+
+    class Meta:
+        model = Tag
+        fields = ["name"]
+
+    def clean_name(self) -> str:
+        tag = Tag.named(self.cleaned_data["name"])
+        if Tag.objects.exclude(pk=self.instance.pk).filter(slug=tag.slug).exists():
+            raise ValidationError(_("Another tag already has this name."), code="unique")
+        self.instance.slug = tag.slug
+        return tag.name
+
+
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
+    form = TagForm
     list_display = ("name", "slug")
     search_fields = ("name",)
-    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("slug",)
 
 
 @admin.register(DigestDelivery)

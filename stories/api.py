@@ -1,6 +1,7 @@
 """Stories, their photos, reactions and comments over the API (DESIGN §4, §6, §7).
 
-Serializers check the shape of the input; stories/services.py decides every rule,
+Serializers parse the input into typed values, with the same fields, limits and messages as
+the web forms (stories/inputs.py); stories/services.py decides every rule,
 stories/access.py who may see what, stories/feed.py how the feed pages; core.api's exception
 handler maps their errors. A story the caller may not see answers 404 for every action, never
 403, so that its existence is not revealed; a visible one the caller may not change is a 403.
@@ -13,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.text import slugify
@@ -37,7 +39,17 @@ from accounts.models import Department, User
 from core import markdown
 from core.api import EnumField
 from stories import access, feed, services
-from stories.models import CARD_PREFETCH, Comment, Reaction, Story, StoryImage
+from stories.inputs import serializer_kwargs
+from stories.models import (
+    CARD_PREFETCH,
+    FRONT_LINE_FIELDS,
+    IMPROVEMENT_FIELDS,
+    Comment,
+    Reaction,
+    Story,
+    StoryImage,
+    Tag,
+)
 from stories.templatetags import stories_extras
 
 MAX_FEATURED_IDS = 50  # the service allows 10; this only bounds the work on silly input
@@ -65,24 +77,6 @@ def _decimal_out(max_digits: int, decimal_places: int) -> serializers.DecimalFie
         coerce_to_string=False,
         allow_null=True,
         read_only=True,
-    )
-
-
-def _decimal_in(help_text: str) -> serializers.DecimalField:
-    return serializers.DecimalField(
-        max_digits=None,
-        decimal_places=None,
-        coerce_to_string=False,
-        required=False,
-        allow_null=True,
-        help_text=help_text,
-    )
-
-
-def _text_in(help_text: str = "") -> serializers.CharField:
-    # Lengths are the service's to check: it answers in words a person understands.
-    return serializers.CharField(
-        required=False, allow_blank=True, trim_whitespace=False, help_text=help_text
     )
 
 
@@ -205,9 +199,9 @@ class StoryDetailSerializer(StorySerializer):
             "body",
             "body_html",
             "images",
-            *services.IMPROVEMENT_FIELDS,
+            *IMPROVEMENT_FIELDS,
             "improved",
-            *services.FRONT_LINE_FIELDS,
+            *FRONT_LINE_FIELDS,
             "quote",
             "customer_first_name",
             "customer_organisation",
@@ -234,8 +228,8 @@ class StoryDetailSerializer(StorySerializer):
 
     # The fields each kind carries; the rest are sent as null.
     KIND_FIELDS = {
-        Story.Kind.IMPROVEMENT: {*services.IMPROVEMENT_FIELDS, "improved"},
-        Story.Kind.FRONT_LINE: set(services.FRONT_LINE_FIELDS),
+        Story.Kind.IMPROVEMENT: {*IMPROVEMENT_FIELDS, "improved"},
+        Story.Kind.FRONT_LINE: set(FRONT_LINE_FIELDS),
         Story.Kind.CUSTOMER_VOICE: {"quote", "customer_first_name", "customer_organisation"},
         Story.Kind.AWARD: {"award_cycle"},
     }
@@ -322,19 +316,31 @@ class StoryFilterSerializer(serializers.Serializer):
     )
 
 
-class StoryCreateSerializer(serializers.Serializer):
+class TagNameField(serializers.CharField):
+    """A tag's name, as the tag it means (Tag.named; the service saves new ones)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_length=Tag._meta.get_field("name").max_length, **kwargs)
+
+    def run_validation(self, data=serializers.empty) -> Tag:
+        name = super().run_validation(data)  # a string of at most the name's length
+        try:
+            return Tag.named(name)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+
+
+class StoryCreateSerializer(serializers.ModelSerializer):
     """A story and the fields of its kind (fields of the other kind must be left out). Which
-    fields a kind needs, and the rules on lengths, dates and numbers, are the service's:
-    improvement: plan, do (required), act, and a Check that is all or nothing (check_metric,
-    check_before, check_after, check_unit, check_higher_is_better) · front_line: shift_date
-    (not in the future, within a year), shift_hours (0 < h ≤ 12), heard."""
+    fields a kind needs, and the rules on dates and numbers, are the service's: improvement:
+    plan, do (required), act, and a Check that is all or nothing (check_metric, check_before,
+    check_after, check_unit, check_higher_is_better) · front_line: shift_date (not in the
+    future, within a year), shift_hours (0 < h ≤ 12), heard."""
 
     kind = story_kind_field(
         help_text="improvement or front_line. Award and customer-voice stories are not "
         "written here (400): they come from an announcement and from a thank-you."
     )
-    title = serializers.CharField(allow_blank=True, help_text="At most 140 characters.")
-    body = _text_in("The story, in markdown (at most 10,000 characters).")
     department = _id_field(
         required=False, allow_null=True, help_text="Department id; by default yours."
     )
@@ -345,7 +351,7 @@ class StoryCreateSerializer(serializers.Serializer):
         help_text=f"User ids of the colleagues it features (at most {services.MAX_FEATURED}).",
     )
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=40),
+        child=TagNameField(),
         required=False,
         max_length=MAX_TAG_NAMES,
         help_text=f"Tag names (at most {services.MAX_TAGS}); new ones are created.",
@@ -353,21 +359,46 @@ class StoryCreateSerializer(serializers.Serializer):
     publish = serializers.BooleanField(
         required=False, default=False, help_text="Publish at once (otherwise a draft)."
     )
-    plan = _text_in("Improvement: the customer's problem, ideally in their words.")
-    do = _text_in("Improvement: what was changed.")
-    act = _text_in("Improvement: how it became the standard way of working.")
-    check_metric = _text_in("Improvement: what was measured (e.g. average wait).")
-    check_before = _decimal_in("Improvement: the value before the change.")
-    check_after = _decimal_in("Improvement: the value after the change.")
-    check_unit = _text_in("Improvement: the unit (e.g. minutes).")
-    check_higher_is_better = serializers.BooleanField(
-        required=False, allow_null=True, help_text="Improvement: whether higher is better."
-    )
-    shift_date = serializers.DateField(
-        required=False, allow_null=True, help_text="Front line: the day you spent there."
-    )
-    shift_hours = _decimal_in("Front line: the hours you spent there (more than 0, at most 12).")
-    heard = _text_in("Front line: what you heard there.")
+
+    class Meta:
+        model = Story
+        fields = [
+            "kind",
+            "title",
+            "body",
+            "department",
+            "featured",
+            "tags",
+            "publish",
+            *IMPROVEMENT_FIELDS,
+            *FRONT_LINE_FIELDS,
+        ]
+        extra_kwargs = serializer_kwargs(
+            Story,
+            ["title", "body", *IMPROVEMENT_FIELDS, *FRONT_LINE_FIELDS],
+            title={"help_text": "At most 140 characters."},
+            body={"help_text": "The story, in markdown (at most 10,000 characters)."},
+            plan={"help_text": "Improvement: the customer's problem, ideally in their words."},
+            do={"help_text": "Improvement: what was changed."},
+            act={"help_text": "Improvement: how it became the standard way of working."},
+            check_metric={"help_text": "Improvement: what was measured (e.g. average wait)."},
+            check_before={
+                "help_text": "Improvement: the value before the change.",
+                "coerce_to_string": False,
+            },
+            check_after={
+                "help_text": "Improvement: the value after the change.",
+                "coerce_to_string": False,
+            },
+            check_unit={"help_text": "Improvement: the unit (e.g. minutes)."},
+            check_higher_is_better={"help_text": "Improvement: whether higher is better."},
+            shift_date={"help_text": "Front line: the day you spent there."},
+            shift_hours={
+                "help_text": "Front line: the hours you spent there (more than 0, at most 12).",
+                "coerce_to_string": False,
+            },
+            heard={"help_text": "Front line: what you heard there."},
+        )
 
     def validate_department(self, pk: int | None) -> Department | None:
         if pk is None:
@@ -388,20 +419,30 @@ class StoryCreateSerializer(serializers.Serializer):
         return people
 
 
-class ImageUploadSerializer(serializers.Serializer):
+class ImageUploadSerializer(serializers.ModelSerializer):
     image = serializers.FileField(help_text="JPEG, PNG or WebP, at most 10 MB.")
-    alt_text = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="What the photo shows, for people who cannot see it (at most 200 characters).",
-    )
+
+    class Meta:
+        model = StoryImage
+        fields = ["image", "alt_text"]
+        extra_kwargs = serializer_kwargs(
+            StoryImage,
+            ["alt_text"],
+            alt_text={
+                "default": "",
+                "help_text": "What the photo shows, for people who cannot see it (at most 200 "
+                "characters).",
+            },
+        )
 
 
-class CommentInputSerializer(serializers.Serializer):
-    body = serializers.CharField(
-        allow_blank=True, trim_whitespace=False, help_text="Markdown, at most 2,000 characters."
-    )
+class CommentInputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Comment
+        fields = ["body"]
+        extra_kwargs = serializer_kwargs(
+            Comment, ["body"], body={"help_text": "Markdown, at most 2,000 characters."}
+        )
 
 
 # --- Documented answers -----------------------------------------------------------------------

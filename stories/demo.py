@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 from accounts.demo import Demo
 from nominations.models import ThankYou
 from stories import services
-from stories.models import Comment, Reaction, Story
+from stories.models import Comment, Reaction, Story, Tag
 
 HR = "Ingrid Johansson"
 # Nobody here writes as Liam Murphy: tests/accounts delete him to check that a re-run fills him
@@ -692,14 +692,14 @@ def seed_stories(demo: Demo) -> None:
             title=item.title,
             body=item.body,
             featured=[people[name] for name in item.featured],
-            tags=item.tags,
+            tags=[Tag.named(name) for name in item.tags],
             publish=True,
             plan=item.plan,
             do=item.do,
             act=item.act,
             check_metric=metric,
-            check_before=before,
-            check_after=after,
+            check_before=Decimal(before),
+            check_after=Decimal(after),
             check_unit=unit,
             check_higher_is_better=higher,
         )
@@ -719,10 +719,10 @@ def seed_stories(demo: Demo) -> None:
             kind=Story.Kind.FRONT_LINE,
             title=item.title,
             featured=[people[item.host]],
-            tags=item.tags,
+            tags=[Tag.named(name) for name in item.tags],
             publish=True,
             shift_date=today - dt.timedelta(days=1),  # moved with the history below
-            shift_hours=item.hours,
+            shift_hours=Decimal(item.hours),
             heard=item.heard,
         )
         scene = (lambda i=i: _scene(i, PALETTES[i % len(PALETTES)])) if i % 4 == 0 else None

@@ -6,9 +6,12 @@ Reaction and comment counts are denormalised onto the story and kept exact by th
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from awards.models import AwardCycle
 from core.metrics import improved
@@ -28,6 +31,17 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def named(cls, name: str) -> "Tag":
+        """The tag a person means by `name`: its words with the spaces tidied, known by its slug
+        (so "Invoices" and "invoices" are one tag). Not saved: stories.services finds the
+        saved tag of that slug or creates it."""
+        name = " ".join(name.split())[: cls._meta.get_field("name").max_length]
+        slug = slugify(name)[: cls._meta.get_field("slug").max_length]
+        if not slug:
+            raise ValidationError(_("Use letters or numbers in tags."), code="invalid")
+        return cls(name=name, slug=slug)
 
 
 def search_document() -> RawSQL:
@@ -253,6 +267,24 @@ class Story(models.Model):
             after=self.check_after,
             higher_is_better=self.check_higher_is_better,
         )
+
+
+# The fields of the two kinds a person writes (improvement: Plan-Do-Check-Act; front line: a
+# day with customers). Award and customer-voice stories are made by services, from an
+# announcement and from a thank-you.
+IMPROVEMENT_FIELDS = (
+    "plan",
+    "do",
+    "act",
+    "check_metric",
+    "check_before",
+    "check_after",
+    "check_unit",
+    "check_higher_is_better",
+)
+CHECK_FIELDS = IMPROVEMENT_FIELDS[3:]
+FRONT_LINE_FIELDS = ("shift_date", "shift_hours", "heard")
+KIND_FIELDS = {Story.Kind.IMPROVEMENT: IMPROVEMENT_FIELDS, Story.Kind.FRONT_LINE: FRONT_LINE_FIELDS}
 
 
 class StoryImage(models.Model):

@@ -1,61 +1,54 @@
 """Every change to stories, their photos, reactions and comments: typed, keyword-only, atomic.
 
-The service gives the friendly message; database constraints make the rule true under
-concurrency (one reaction of a kind per person, one story per thank-you). Reaction and comment
-counters on the story move with F() in the same transaction as the row they count, so they
-stay exact.
+The services take typed values (a Decimal, a date, a bool, users and tags), parsed by the web
+forms and the API serializers from the model's own fields (stories/inputs.py); they check the
+rules beyond the shape of the input (ranges, dates, what each kind needs, the state of the
+story) and ask stories.access who may act. The service gives the friendly message; database
+constraints make the rule true under concurrency (one reaction of a kind per person, one
+story per thank-you). Reaction and comment counters on the story move with F() in the same
+transaction as the row they count, so they stay exact.
 """
 
 import datetime as dt
 import re
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, User
-from core import audit
+from core import audit, metrics
 from core.errors import ConflictError
 from core.images import process_upload
 from nominations.models import ThankYou
 from stories import access
-from stories.models import MAX_PHOTOS, Comment, Reaction, Story, StoryImage, Tag
+from stories.models import (
+    CHECK_FIELDS,
+    FRONT_LINE_FIELDS,
+    IMPROVEMENT_FIELDS,
+    KIND_FIELDS,
+    MAX_PHOTOS,
+    Comment,
+    Reaction,
+    Story,
+    StoryImage,
+    Tag,
+)
 
 Kind = Story.Kind
 Status = Story.Status
 
-MAX_TITLE = 140
-MAX_BODY = 10000
-MAX_TEXT = 2000
-MAX_COMMENT = 2000
-MAX_REASON = 500
 MAX_TAGS = 5
 MAX_FEATURED = 10
-MAX_METRIC = Decimal("1000000000")
-MAX_SHIFT_AGE = dt.timedelta(days=366)
-COMMENT_WINDOW = dt.timedelta(minutes=15)
 # A comment's one-time submission key (the form's hidden field, the API's Idempotency-Key):
 # visible ASCII, so that a client's UUIDs and our own random tokens both fit.
 SUBMISSION_KEY = re.compile(r"[!-~]{1,64}")
 
-IMPROVEMENT_FIELDS = (
-    "plan",
-    "do",
-    "act",
-    "check_metric",
-    "check_before",
-    "check_after",
-    "check_unit",
-    "check_higher_is_better",
-)
-CHECK_FIELDS = IMPROVEMENT_FIELDS[3:]
-FRONT_LINE_FIELDS = ("shift_date", "shift_hours", "heard")
-KIND_FIELDS = {Kind.IMPROVEMENT: IMPROVEMENT_FIELDS, Kind.FRONT_LINE: FRONT_LINE_FIELDS}
 EDITABLE = ("title", "body", "department", "featured", "tags", *IMPROVEMENT_FIELDS)
 EDITABLE += FRONT_LINE_FIELDS
 COUNTERS = {
@@ -70,150 +63,67 @@ CHECK_MESSAGES = {
     "check_unit": "Give the unit (e.g. minutes).",
     "check_higher_is_better": "Say whether a higher or a lower value is better.",
 }
-TEXT_LIMITS = {
-    "plan": MAX_TEXT,
-    "do": MAX_TEXT,
-    "act": MAX_TEXT,
-    "heard": MAX_TEXT,
-    "check_metric": 120,
-    "check_unit": 30,
-}
+NO_STORY_REASON = _("Say why the story is hidden: the author will see it.")
+NO_COMMENT_REASON = _("Say why the comment is hidden.")
 
 
-# --- Validation ---------------------------------------------------------------------------
+# --- Rules on a story's own fields --------------------------------------------------------
 
 
-def _blank(value: Any) -> bool:
+def _missing(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _decimal(value: Any, field: str, errors: dict) -> Decimal | None:
-    if isinstance(value, bool):
-        errors[field] = "Enter a number."
-        return None
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        errors[field] = "Enter a number."
-        return None
-    if not number.is_finite():
-        errors[field] = "Enter a number."
-        return None
-    return number
-
-
-def _boolean(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("true", "1", "yes", "on", "higher"):
-        return True
-    if text in ("false", "0", "no", "off", "lower"):
-        return False
-    return None
-
-
-def _clean_text(values: dict, errors: dict) -> None:
-    title = (values.get("title") or "").strip()
-    if not title:
-        errors["title"] = "Give the story a title."
-    elif len(title) > MAX_TITLE:
-        errors["title"] = f"Keep the title under {MAX_TITLE} characters."
-    values["title"] = title
-    body = (values.get("body") or "").strip()
-    if len(body) > MAX_BODY:
-        errors["body"] = f"Keep the story under {MAX_BODY} characters."
-    values["body"] = body
-    for field, limit in TEXT_LIMITS.items():
-        text = str(values.get(field) or "").strip()
-        if len(text) > limit:
-            errors[field] = f"Keep this under {limit} characters."
-        values[field] = text
-
-
-def _clean_improvement(values: dict, errors: dict) -> None:
-    if _blank(values.get("plan")):
+def _check_improvement(values: dict[str, Any], errors: dict[str, str]) -> None:
+    if _missing(values.get("plan")):
         errors["plan"] = "Describe the customer's problem (Plan), ideally in their words."
-    if _blank(values.get("do")):
+    if _missing(values.get("do")):
         errors["do"] = "Say what was changed (Do)."
-    for field in ("check_before", "check_after"):
-        if not _blank(values.get(field)):
-            number = _decimal(values[field], field, errors)
-            if number is not None and abs(number) >= MAX_METRIC:
-                errors[field] = "This number is too large to be a real measurement."
-            elif number is not None and number != number.quantize(Decimal("0.0001")):
-                errors[field] = "Use at most four decimals."
-            values[field] = number
-        else:
-            values[field] = None
-    direction = values.get("check_higher_is_better")
-    if not _blank(direction):
-        values["check_higher_is_better"] = _boolean(direction)
-        if values["check_higher_is_better"] is None:
-            errors["check_higher_is_better"] = CHECK_MESSAGES["check_higher_is_better"]
-    else:
-        values["check_higher_is_better"] = None
     # The Check is all or nothing: a number without its metric, unit or direction means nothing.
-    if any(not _blank(values.get(field)) for field in CHECK_FIELDS):
+    if any(not _missing(values.get(field)) for field in CHECK_FIELDS):
         for field in CHECK_FIELDS:
-            if _blank(values.get(field)) and field not in errors:
+            if _missing(values.get(field)):
                 errors[field] = CHECK_MESSAGES[field]
 
 
-def _clean_front_line(values: dict, errors: dict, today: dt.date) -> None:
+def _check_front_line(values: dict[str, Any], errors: dict[str, str]) -> None:
     date = values.get("shift_date")
-    if _blank(date):
-        errors["shift_date"] = "Give the date you spent on the front line."
-        date = None
-    elif isinstance(date, str):
-        try:
-            date = dt.date.fromisoformat(date.strip())
-        except ValueError:
-            errors["shift_date"] = "Enter a date like 2026-03-14."
-            date = None
-    elif isinstance(date, dt.datetime) or not isinstance(date, dt.date):
-        errors["shift_date"] = "Enter a date like 2026-03-14."
-        date = None
-    if date is not None and date > today:
-        errors["shift_date"] = "The date cannot be in the future."
-    elif date is not None and today - date > MAX_SHIFT_AGE:
-        errors["shift_date"] = "The date is more than a year ago."
-    values["shift_date"] = date
     hours = values.get("shift_hours")
-    if _blank(hours):
+    if date is None:
+        errors["shift_date"] = "Give the date you spent on the front line."
+    if hours is None:
         errors["shift_hours"] = "Give the hours you spent there."
-        values["shift_hours"] = None
-        return
-    hours = _decimal(hours, "shift_hours", errors)
-    if hours is not None and not (0 < hours <= 12):
-        errors["shift_hours"] = "Hours must be more than 0 and at most 12 for one day."
-    elif hours is not None and hours != hours.quantize(Decimal("0.01")):
-        errors["shift_hours"] = "Use at most two decimals (e.g. 1.5)."
-    values["shift_hours"] = hours
+    # The same rules as time on the front line given as nomination evidence (core/metrics.py).
+    checks = [("shift_date", metrics.check_front_line_day, date)]
+    checks += [("shift_hours", check, hours) for check in metrics.front_line_hours_validators()]
+    for field, check, value in checks:
+        if value is None or field in errors:
+            continue
+        try:
+            check(value)
+        except ValidationError as error:
+            errors[field] = error.messages[0]
 
 
-def clean_story(*, kind: str, values: dict, today: dt.date | None = None) -> dict:
-    """Validate a story's own fields for its kind; return them cleaned (ValidationError by field).
-
-    Fields of another kind must be empty: a front-line story has no Plan-Do-Check-Act."""
-    values = dict(values)
+def _check_story(*, kind: str, values: dict[str, Any]) -> None:
+    """What a story of `kind` needs of its own fields (ValidationError by field): an
+    improvement a Plan and a Do, and a Check that is all or nothing; a front-line story a date
+    within the last year and its hours. Fields of another kind must be empty: a front-line
+    story has no Plan-Do-Check-Act."""
     errors: dict[str, str] = {}
     own = KIND_FIELDS.get(kind, ())
-    for kind_, fields in KIND_FIELDS.items():
-        for field in fields:
-            if kind_ != kind and field not in own and not _blank(values.get(field)):
-                errors[field] = f"This does not belong in a {Kind(kind).label.lower()} story."
-    _clean_text(values, errors)
+    for field in (*IMPROVEMENT_FIELDS, *FRONT_LINE_FIELDS):
+        if field not in own and not _missing(values.get(field)):
+            errors[field] = f"This does not belong in a {Kind(kind).label.lower()} story."
     if kind == Kind.IMPROVEMENT:
-        _clean_improvement(values, errors)
+        _check_improvement(values, errors)
     elif kind == Kind.FRONT_LINE:
-        _clean_front_line(values, errors, today or timezone.localdate())
+        _check_front_line(values, errors)
     if errors:
         raise ValidationError(errors)
-    return {field: values[field] for field in ("title", "body", *own)}
 
 
-def _featured(users: Iterable[User], errors: dict) -> list[User]:
+def _featured(users: Iterable[User], errors: dict[str, str]) -> list[User]:
     users = list({user.pk: user for user in users}.values())
     if len(users) > MAX_FEATURED:
         errors["featured"] = f"Feature at most {MAX_FEATURED} colleagues."
@@ -222,28 +132,21 @@ def _featured(users: Iterable[User], errors: dict) -> list[User]:
     return users
 
 
-def _tags(tags: Iterable[Tag | str], errors: dict) -> list[Tag]:
+def _tags(tags: Iterable[Tag], errors: dict[str, str]) -> list[Tag]:
     found: dict[str, Tag] = {}
     for tag in tags:
-        if isinstance(tag, Tag):
-            found[tag.slug] = tag
-            continue
-        name = " ".join(str(tag).split())[:40]
-        slug = slugify(name)[:40]
-        if not slug:
-            errors["tags"] = "Use letters or numbers in tags."
-            continue
-        found.setdefault(slug, Tag(name=name, slug=slug))
+        found.setdefault(tag.slug, tag)
     if len(found) > MAX_TAGS:
         errors["tags"] = f"Use at most {MAX_TAGS} tags."
     return list(found.values())
 
 
 def _save_tags(tags: list[Tag]) -> list[Tag]:
+    """New tags (Tag.named, not saved) become the saved tag of their slug, created if needed."""
     saved = []
     for tag in tags:
         if tag.pk is None:
-            tag, _ = Tag.objects.get_or_create(slug=tag.slug, defaults={"name": tag.name})
+            tag, _created = Tag.objects.get_or_create(slug=tag.slug, defaults={"name": tag.name})
         saved.append(tag)
     return saved
 
@@ -260,11 +163,22 @@ def create_story(
     body: str = "",
     department: Department | None = None,
     featured: Iterable[User] = (),
-    tags: Iterable[Tag | str] = (),
+    tags: Iterable[Tag] = (),
     publish: bool = False,
-    **kind_fields: Any,
+    plan: str = "",
+    do: str = "",
+    act: str = "",
+    check_metric: str = "",
+    check_before: Decimal | None = None,
+    check_after: Decimal | None = None,
+    check_unit: str = "",
+    check_higher_is_better: bool | None = None,
+    shift_date: dt.date | None = None,
+    shift_hours: Decimal | None = None,
+    heard: str = "",
 ) -> Story:
-    """An improvement or front-line story, as a draft or published at once."""
+    """An improvement or front-line story, as a draft or published at once. New tags (from
+    Tag.named) are created."""
     if kind == Kind.AWARD:
         raise ValidationError({"kind": "Award stories are written when an award is announced."})
     if kind == Kind.CUSTOMER_VOICE:
@@ -273,12 +187,22 @@ def create_story(
         )
     if kind not in KIND_FIELDS:
         raise ValidationError({"kind": "Choose an improvement or a front-line story."})
-    unknown = set(kind_fields) - set(IMPROVEMENT_FIELDS) - set(FRONT_LINE_FIELDS)
-    if unknown:
-        raise TypeError(f"create_story() got unexpected fields: {', '.join(sorted(unknown))}")
-    if not author.is_active:
+    if not access.can_write(author):
         raise PermissionDenied("Only current employees write stories.")
-    cleaned = clean_story(kind=kind, values={"title": title, "body": body, **kind_fields})
+    values = {
+        "plan": plan,
+        "do": do,
+        "act": act,
+        "check_metric": check_metric,
+        "check_before": check_before,
+        "check_after": check_after,
+        "check_unit": check_unit,
+        "check_higher_is_better": check_higher_is_better,
+        "shift_date": shift_date,
+        "shift_hours": shift_hours,
+        "heard": heard,
+    }
+    _check_story(kind=kind, values=values)
     errors: dict[str, str] = {}
     featured_users = _featured(featured, errors)
     tag_list = _tags(tags, errors)
@@ -287,8 +211,10 @@ def create_story(
     story = Story.objects.create(
         kind=kind,
         author=author,
+        title=title,
+        body=body,
         department=department if department is not None else author.department,
-        **cleaned,
+        **{field: values[field] for field in KIND_FIELDS[kind]},
     )
     story.featured.set(featured_users)
     story.tags.set(_save_tags(tag_list))
@@ -308,30 +234,30 @@ def _lock(story: Story) -> Story:
 
 
 def _require_author(story: Story, by: User) -> None:
-    if story.author_id != by.pk or not by.is_active:
+    if not access.is_author(by, story):
         raise PermissionDenied("Only the author can change this story.")
-    if story.status == Status.HIDDEN:
+    if not access.can_edit(by, story):
         raise ConflictError("HR hid this story, so it can no longer be changed.")
 
 
 @transaction.atomic
 def update_story(*, story: Story, by: User, **changes: Any) -> Story:
-    """The author edits their own story (not once HR hid it). Only the given fields change."""
+    """The author edits their own story (not once HR hid it). Only the given fields change;
+    they take the types create_story takes."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise TypeError(f"update_story() got unexpected fields: {', '.join(sorted(unknown))}")
     story = _lock(story)
     _require_author(story, by)
-    own = ("title", "body", *KIND_FIELDS.get(story.kind, ()))
-    values = {field: getattr(story, field) for field in own}
-    values.update({k: v for k, v in changes.items() if k not in ("department", "featured", "tags")})
-    cleaned = clean_story(kind=story.kind, values=values)
+    own = KIND_FIELDS.get(story.kind, ())
+    fields = {k: v for k, v in changes.items() if k not in ("department", "featured", "tags")}
+    _check_story(kind=story.kind, values={**{f: getattr(story, f) for f in own}, **fields})
     errors: dict[str, str] = {}
     featured = _featured(changes["featured"], errors) if "featured" in changes else None
     tags = _tags(changes["tags"], errors) if "tags" in changes else None
     if errors:
         raise ValidationError(errors)
-    for field, value in cleaned.items():
+    for field, value in fields.items():
         setattr(story, field, value)
     if "department" in changes:
         story.department = changes["department"]
@@ -355,16 +281,14 @@ def publish_story(*, story: Story, by: User) -> Story:
 
 @transaction.atomic
 def hide_story(*, story: Story, by: User, reason: str) -> Story:
-    """HR takes a story out of the feed, saying why (audited)."""
-    if not access.can_hide(by):
+    """HR takes a published story out of the feed, saying why (audited)."""
+    if not access.can_moderate(by):
         raise PermissionDenied("Only HR can hide a story.")
-    reason = " ".join((reason or "").split())
+    reason = " ".join(reason.split())
     if not reason:
-        raise ValidationError({"reason": "Say why the story is hidden: the author will see it."})
-    if len(reason) > MAX_REASON:
-        raise ValidationError({"reason": f"Keep the reason under {MAX_REASON} characters."})
+        raise ValidationError({"reason": NO_STORY_REASON})
     story = _lock(story)
-    if story.status != Status.PUBLISHED:
+    if not access.can_hide(by, story):
         raise ConflictError(f"Only a published story can be hidden; this one is {story.status}.")
     story.status = Status.HIDDEN
     story.hidden_reason = reason
@@ -393,7 +317,7 @@ def create_customer_voice(*, thank_you: ThankYou, by: User, publish: bool = True
         .select_related("employee")
         .get(pk=thank_you.pk)
     )
-    if not by.is_active or not (by.is_hr or thank_you.employee_id == by.pk):
+    if not access.may_share_thanks(by, thank_you):
         raise PermissionDenied("Only HR or the thanked employee can share a thank-you.")
     if thank_you.status != ThankYou.Status.APPROVED:
         raise ValidationError({"thank_you": "Only an approved thank-you can become a story."})
@@ -412,7 +336,7 @@ def create_customer_voice(*, thank_you: ThankYou, by: User, publish: bool = True
             story = Story.objects.create(
                 kind=Kind.CUSTOMER_VOICE,
                 author=by,
-                title=title[:MAX_TITLE],
+                title=title[: Story._meta.get_field("title").max_length],
                 department=employee.department,
                 thank_you=thank_you,
                 quote=thank_you.message,
@@ -438,9 +362,6 @@ def add_image(*, story: Story, by: User, upload: Any, alt_text: str = "") -> Sto
     count = story.images.count()
     if count >= MAX_PHOTOS:
         raise ValidationError({"image": f"A story has at most {MAX_PHOTOS} photos."})
-    alt_text = " ".join((alt_text or "").split())
-    if len(alt_text) > 200:
-        raise ValidationError({"alt_text": "Keep the description under 200 characters."})
     try:
         processed = process_upload(upload)
     except ValidationError as error:
@@ -451,7 +372,7 @@ def add_image(*, story: Story, by: User, upload: Any, alt_text: str = "") -> Sto
         thumbnail=processed.thumbnail,
         width=processed.width,
         height=processed.height,
-        alt_text=alt_text,
+        alt_text=" ".join(alt_text.split()),  # one line, under the photo and in its alt text
         position=count,
     )
 
@@ -482,7 +403,7 @@ def _add_reaction(story: Story, user: User, kind: str, counter: str) -> None:
 
 
 def _remove_reaction(story: Story, user: User, kind: str, counter: str) -> None:
-    deleted, _ = Reaction.objects.filter(story=story, user=user, kind=kind).delete()
+    deleted, _by_model = Reaction.objects.filter(story=story, user=user, kind=kind).delete()
     if deleted:
         Story.objects.filter(pk=story.pk).update(**{counter: F(counter) - 1})
 
@@ -513,15 +434,6 @@ def toggle_reaction(*, story: Story, user: User, kind: str) -> tuple[bool, int]:
 # --- Comments -----------------------------------------------------------------------------
 
 
-def _clean_comment(body: str) -> str:
-    body = (body or "").strip()
-    if not body:
-        raise ValidationError({"body": "Write a comment first."})
-    if len(body) > MAX_COMMENT:
-        raise ValidationError({"body": f"Keep the comment under {MAX_COMMENT} characters."})
-    return body
-
-
 def _submitted(story: Story, author: User, submission_key: str) -> Comment | None:
     if not submission_key:
         return None
@@ -533,7 +445,6 @@ def _submitted(story: Story, author: User, submission_key: str) -> Comment | Non
 def add_comment(*, story: Story, author: User, body: str, submission_key: str = "") -> Comment:
     """Comment on a published story. The same post again with the same `submission_key` (a
     retry after an answer was lost, a double click) returns the comment it made the first time."""
-    body = _clean_comment(body)
     if twin := _submitted(story, author, submission_key):
         return twin
     story = Story.objects.get(pk=story.pk)
@@ -557,12 +468,12 @@ def _lock_comment(comment: Comment) -> Comment:
     return Comment.objects.select_for_update().get(pk=comment.pk)
 
 
-def _require_own_recent(comment: Comment, by: User, now: dt.datetime | None) -> None:
-    if comment.author_id != by.pk:
+def _require_change(comment: Comment, by: User, now: dt.datetime | None) -> None:
+    if not access.owns_comment(by, comment):
         raise PermissionDenied("You can change your own comments only.")
     if not comment.is_visible:
         raise ConflictError("This comment was removed.")
-    if (now or timezone.now()) - comment.created_at > COMMENT_WINDOW:
+    if not access.can_change_comment(by, comment, now=now):
         raise ConflictError("Comments can be changed for 15 minutes.")
 
 
@@ -571,8 +482,8 @@ def edit_comment(
     *, comment: Comment, by: User, body: str, now: dt.datetime | None = None
 ) -> Comment:
     comment = _lock_comment(comment)
-    _require_own_recent(comment, by, now)
-    comment.body = _clean_comment(body)
+    _require_change(comment, by, now)
+    comment.body = body
     comment.edited_at = now or timezone.now()
     comment.save(update_fields=["body", "edited_at"])
     return comment
@@ -582,7 +493,7 @@ def edit_comment(
 def delete_comment(*, comment: Comment, by: User, now: dt.datetime | None = None) -> Comment:
     """The author takes back their comment (within 15 minutes); the row stays, marked deleted."""
     comment = _lock_comment(comment)
-    _require_own_recent(comment, by, now)
+    _require_change(comment, by, now)
     comment.status = Comment.Status.DELETED
     comment.save(update_fields=["status"])
     Story.objects.filter(pk=comment.story_id).update(comment_count=F("comment_count") - 1)
@@ -592,15 +503,13 @@ def delete_comment(*, comment: Comment, by: User, now: dt.datetime | None = None
 @transaction.atomic
 def hide_comment(*, comment: Comment, by: User, reason: str) -> Comment:
     """HR hides a comment, saying why (audited)."""
-    if not access.can_hide(by):
+    if not access.can_moderate(by):
         raise PermissionDenied("Only HR can hide a comment.")
-    reason = " ".join((reason or "").split())
+    reason = " ".join(reason.split())
     if not reason:
-        raise ValidationError({"reason": "Say why the comment is hidden."})
-    if len(reason) > MAX_REASON:
-        raise ValidationError({"reason": f"Keep the reason under {MAX_REASON} characters."})
+        raise ValidationError({"reason": NO_COMMENT_REASON})
     comment = _lock_comment(comment)
-    if not comment.is_visible:
+    if not access.can_hide_comment(by, comment):
         raise ConflictError("This comment was removed already.")
     comment.status = Comment.Status.HIDDEN
     comment.hidden_reason = reason

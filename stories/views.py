@@ -6,11 +6,9 @@ they swap; errors re-render with status 200 because htmx does not swap 4xx answe
 """
 
 import re
-import secrets
 from dataclasses import dataclass, fields, replace
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,15 +17,15 @@ from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthedRequest
 from accounts.models import Department, User
 from core.errors import ConflictError
-from core.forms import apply_service_errors
+from core.forms import service_errors
 from stories import access, services
 from stories.feed import page as feed_page
+from stories.forms import CommentForm, HideCommentForm, NewCommentForm
 from stories.models import CARD_PREFETCH, Comment, Reaction, Story, Tag
 
 FEED = "stories/feed.html"
@@ -39,51 +37,6 @@ MAX_QUERY = 200
 COMMENTS_PAGE = 20  # a story page shows its newest comments; older ones are a link away
 TAG_CHOICES = 200
 SLUG = re.compile(r"[-\w]{1,40}", re.ASCII)
-
-
-# --- forms (small, only for these pages) ------------------------------------------------------
-
-
-class CommentForm(forms.Form):
-    body = forms.CharField(
-        label="Your comment",
-        max_length=services.MAX_COMMENT,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={
-            "required": "Write a comment first.",
-            "max_length": f"Keep the comment under {services.MAX_COMMENT} characters.",
-        },
-    )
-
-
-def new_submission_key() -> str:
-    return secrets.token_urlsafe(24)
-
-
-class NewCommentForm(CommentForm):
-    # A new key each time the form is shown, kept when it comes back with errors: posting the
-    # same form again (a retry, a double click) gives the comment it made, never a second one.
-    submission_key = forms.CharField(
-        required=False, widget=forms.HiddenInput, initial=new_submission_key
-    )
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        key = cleaned.get("submission_key", "")
-        if key and not services.SUBMISSION_KEY.fullmatch(key):
-            raise ValidationError(
-                _("This form is out of date: reload the page, then post your comment again.")
-            )
-        return cleaned
-
-
-class HideCommentForm(forms.Form):
-    reason = forms.CharField(
-        label="Why hide it?",
-        max_length=services.MAX_REASON,
-        help_text="The author and other HR staff will see this reason.",
-        error_messages={"required": "Say why the comment is hidden."},
-    )
 
 
 def _edit_form(comment: Comment, data: QueryDict | None = None) -> CommentForm:
@@ -246,15 +199,12 @@ def _decorate(
     edit_form: CommentForm | None = None,
     hide_form: HideCommentForm | None = None,
 ) -> Comment:
-    """What the reader may do with a comment. Display only: the services decide again."""
-    now = now or timezone.now()
-    comment.can_change = (
-        comment.author_id == user.pk
-        and comment.is_visible
-        and now - comment.created_at <= services.COMMENT_WINDOW
-    )
+    """What the reader may see of a comment and do with it (stories.access, which the
+    services ask again)."""
+    comment.can_change = access.can_change_comment(user, comment, now=now)
+    comment.shows_moderation = access.can_moderate(user)  # what HR hid, and why
     comment.edit_form = edit_form
-    if hide_form is None and access.can_hide(user) and comment.is_visible:
+    if hide_form is None and access.can_hide_comment(user, comment):
         hide_form = _hide_form(comment)
     comment.hide_form = hide_form
     return comment
@@ -339,6 +289,7 @@ def _detail_context(
     return {
         "story": story,
         "can_edit": access.can_edit(user, story),
+        "can_hide": access.can_hide(user, story),
         "reactable": access.can_react(user, story),
         "comments": page.comments,
         "comment_page": page,
@@ -415,7 +366,7 @@ def _visible_comment(request: AuthedRequest, pk: int) -> Comment:
 
 def _own_comment(request: AuthedRequest, pk: int) -> Comment:
     comment = _visible_comment(request, pk)
-    if comment.author_id != request.user.pk:
+    if not access.owns_comment(request.user, comment):
         raise Http404  # someone else's comment: as if it were not there to change
     return comment
 
@@ -437,18 +388,13 @@ def comment(request: AuthedRequest, pk: int) -> HttpResponse:
     story = _visible_story(request, pk)
     form = NewCommentForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors(form):
             new = services.add_comment(
                 story=story,
                 author=request.user,
                 body=form.cleaned_data["body"],
                 submission_key=form.cleaned_data["submission_key"],
             )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
             if not request.htmx:
                 messages.success(request, "Your comment is posted.")
                 return redirect(_comment_url(new))
@@ -475,15 +421,10 @@ def comment_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     comment = _own_comment(request, pk)
     form = _edit_form(comment, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors(form):
             comment = services.edit_comment(
                 comment=comment, by=request.user, body=form.cleaned_data["body"]
             )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
             if request.htmx:
                 return _item(request, _decorate(comment, request.user), notice="Comment saved.")
             messages.success(request, "Your comment is saved.")
@@ -517,19 +458,14 @@ def comment_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 def comment_hide(request: AuthedRequest, pk: int) -> HttpResponse:
     """HR hides a comment, saying why (the service audits it)."""
     comment = _visible_comment(request, pk)
-    if not access.can_hide(request.user):
+    if not access.can_moderate(request.user):
         raise PermissionDenied
     form = _hide_form(comment, request.POST)
     if form.is_valid():
-        try:
+        with service_errors(form):
             comment = services.hide_comment(
                 comment=comment, by=request.user, reason=form.cleaned_data["reason"]
             )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
             if request.htmx:
                 story = Story.objects.get(pk=comment.story_id)
                 context = {"comment": _decorate(comment, request.user), "story": story}

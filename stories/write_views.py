@@ -2,12 +2,10 @@
 story from an approved thank-you.
 
 Thin views: stories.access decides who may see (404 otherwise) and act (403 otherwise);
-stories.services does the work and words the rules, and its ValidationErrors land on the form
-fields of the same names. A story and its photos are saved in one transaction: a bad photo
-saves nothing, and the form comes back as typed.
+the forms parse, stories.services does the work and words the rules, and its errors land on
+the form (core.forms.service_errors). A story and its photos are saved in one transaction: a
+bad photo saves nothing, and the form comes back as typed.
 """
-
-from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,21 +20,17 @@ from accounts.http import AuthedRequest
 from accounts.models import User
 from accounts.picker import colleague_ids, colleague_picker
 from core.errors import ConflictError
-from core.forms import apply_service_errors
+from core.forms import service_errors
 from core.markdown import render as render_markdown
 from nominations.thanks.access import visible_thanks
 from stories import access, services
-from stories.forms import KIND_FIELDS, HideForm, StoryForm
-from stories.models import MAX_PHOTOS, Story, StoryImage
+from stories.forms import HideForm, StoryForm, story_initial
+from stories.models import KIND_FIELDS, MAX_PHOTOS, Story, StoryImage
 
 FORM = "stories/form.html"
 MINE_PAGE_SIZE = 20
 # A service's field name → the form's, where they differ.
 FIELD_NAMES = {"featured": "people"}
-
-
-class _Rollback(Exception):
-    """Raised inside a transaction to undo it once the form carries the errors."""
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -66,40 +60,14 @@ def _add_photos(form: StoryForm, story: Story, by: User) -> None:
         try:
             services.add_image(story=story, by=by, upload=upload, alt_text=alt_text)
         except ValidationError as error:
-            for field, field_messages in error.message_dict.items():
-                slot = f"alt_{n}" if field == "alt_text" else f"photo_{n}"
-                errors.setdefault(slot, []).extend(field_messages)
+            errors.setdefault(f"photo_{n}", []).extend(error.messages)
     if errors:
         raise ValidationError(errors)
 
 
-def _decimal_text(value: Decimal | None) -> str:
-    return "" if value is None else f"{value.normalize():f}"
-
-
-def _initial(story: Story) -> dict:
-    direction = story.check_higher_is_better
-    return {
-        "title": story.title,
-        "body": story.body,
-        "department": story.department_id,
-        "tags": ", ".join(tag.name for tag in story.tags.all()),
-        "plan": story.plan,
-        "do": story.do,
-        "check_metric": story.check_metric,
-        "check_before": _decimal_text(story.check_before),
-        "check_after": _decimal_text(story.check_after),
-        "check_unit": story.check_unit,
-        "check_higher_is_better": "" if direction is None else str(direction).lower(),
-        "act": story.act,
-        "shift_date": story.shift_date.isoformat() if story.shift_date else "",
-        "shift_hours": _decimal_text(story.shift_hours),
-        "heard": story.heard,
-    }
-
-
 def _as_typed(data: QueryDict) -> dict:
-    """The POST as a form's initial data: re-show it without validating (search, preview)."""
+    """The POST as a form's initial data: re-show it as typed, without validating it (Find and
+    Preview show no errors)."""
     initial = data.dict()
     initial["people"] = data.getlist("people")
     initial["remove_photos"] = data.getlist("remove_photos")
@@ -158,7 +126,7 @@ def _browse(
     data = request.POST
     preview = None
     if "preview" in data:
-        preview = render_markdown(data.get("body", "")[: services.MAX_BODY])
+        preview = render_markdown(data.get("body", "")[: StoryForm.base_fields["body"].max_length])
         if request.htmx:
             return render(request, FORM + "#preview", {"preview": preview})
     form = StoryForm(initial={**(initial or {}), **_as_typed(data)}, story=story)
@@ -183,15 +151,11 @@ def new(request: AuthedRequest) -> HttpResponse:
     form = StoryForm(request.POST, request.FILES, initial=initial)
     publish = request.POST.get("action") == "publish"
     if form.is_valid():
-        try:
-            with transaction.atomic():
-                story = services.create_story(
-                    author=user, kind=form.chosen_kind, publish=publish, **form.story_data()
-                )
-                _add_photos(form, story, user)
-        except ValidationError as error:
-            apply_service_errors(form, error, rename=FIELD_NAMES)
-        else:
+        with service_errors(form, rename=FIELD_NAMES), transaction.atomic():
+            story = services.create_story(
+                author=user, kind=form.chosen_kind, publish=publish, **form.story_data()
+            )
+            _add_photos(form, story, user)
             messages.success(
                 request,
                 "Your story is published: the whole company can read it."
@@ -207,11 +171,11 @@ def new(request: AuthedRequest) -> HttpResponse:
 def edit(request: AuthedRequest, pk: int) -> HttpResponse:
     story = _story(request, pk)
     if not access.can_edit(request.user, story):
-        if story.author_id == request.user.pk:
+        if access.is_author(request.user, story):
             messages.error(request, "HR hid this story, so it can no longer be changed.")
             return redirect("stories:mine")
         raise Http404
-    initial = _initial(story)
+    initial = story_initial(story)
     if _browsing(request):
         return _browse(request, story=story, initial=initial)
     if request.method == "GET":
@@ -219,20 +183,14 @@ def edit(request: AuthedRequest, pk: int) -> HttpResponse:
     form = StoryForm(request.POST, request.FILES, initial=initial, story=story)
     publish = request.POST.get("action") == "publish"
     if form.is_valid():
-        try:
-            with transaction.atomic():
-                services.update_story(story=story, by=request.user, **form.story_data())
-                removed = set(form.cleaned_data["remove_photos"])
-                for image in StoryImage.objects.filter(story=story, pk__in=removed):
-                    services.remove_image(image=image, by=request.user)
-                _add_photos(form, story, request.user)
-                if publish:
-                    services.publish_story(story=story, by=request.user)
-        except ValidationError as error:
-            apply_service_errors(form, error, rename=FIELD_NAMES)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
+        with service_errors(form, rename=FIELD_NAMES), transaction.atomic():
+            services.update_story(story=story, by=request.user, **form.story_data())
+            removed = set(form.cleaned_data["remove_photos"])
+            for image in StoryImage.objects.filter(story=story, pk__in=removed):
+                services.remove_image(image=image, by=request.user)
+            _add_photos(form, story, request.user)
+            if publish:
+                services.publish_story(story=story, by=request.user)
             messages.success(
                 request, "Your story is published." if publish else "Your story is saved."
             )
@@ -265,6 +223,8 @@ def mine(request: AuthedRequest) -> HttpResponse:
         .order_by("-created_at", "-id")
     )
     page = Paginator(stories, MINE_PAGE_SIZE).get_page(request.GET.get("page"))
+    for story in page:
+        story.can_edit = access.can_edit(request.user, story)
     return render(request, "stories/mine.html", {"page": page})
 
 
@@ -275,21 +235,21 @@ def mine(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def hide(request: AuthedRequest, pk: int) -> HttpResponse:
     story = _story(request, pk)
-    if not access.can_hide(request.user):
+    if not access.can_moderate(request.user):
         raise PermissionDenied
-    if story.status != Story.Status.PUBLISHED:
+    if not access.can_hide(request.user, story):
         messages.error(request, "Only a published story can be hidden.")
         return redirect("stories:detail", story.pk)
     form = HideForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.hide_story(story=story, by=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            apply_service_errors(form, error, rename=FIELD_NAMES)
-        except ConflictError as error:
-            messages.error(request, error.message)
-            return redirect("stories:detail", story.pk)
-        else:
+        with service_errors(form):
+            try:
+                services.hide_story(
+                    story=story, by=request.user, reason=form.cleaned_data["reason"]
+                )
+            except ConflictError as error:  # hidden by someone else meanwhile
+                messages.error(request, error.message)
+                return redirect("stories:detail", story.pk)
             messages.success(
                 request, "The story is hidden: it left the feed, and its author sees why."
             )
@@ -320,8 +280,8 @@ def from_thanks(request: AuthedRequest, pk: int) -> HttpResponse:
             story = services.create_customer_voice(thank_you=thank_you, by=request.user)
         except ValidationError as error:
             context["refusal"] = " ".join(error.messages)
-        except PermissionDenied:
-            context["refusal"] = "Only HR or the thanked employee can share a thank-you."
+        except PermissionDenied as error:
+            context["refusal"] = str(error)
         except ConflictError as error:
             messages.info(request, error.message)
             if error.extra.get("existing"):

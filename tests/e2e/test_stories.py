@@ -5,6 +5,7 @@ feed loads the next page. Every page is checked with axe-core."""
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -36,7 +37,7 @@ def older_stories(author, n: int) -> None:
             title=f"A morning at the service desk, week {i + 1}",
             body="What we heard there.",
             shift_date=timezone.localdate() - dt.timedelta(days=30),
-            shift_hours="3",
+            shift_hours=Decimal(3),
             heard="Customers asked where their parcel was.",
             publish=True,
         )

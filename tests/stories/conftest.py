@@ -11,7 +11,7 @@ from PIL import Image
 
 from accounts.models import User
 from stories import services
-from stories.models import Story
+from stories.models import Story, Tag
 from tests.conftest import make_user
 
 
@@ -32,6 +32,8 @@ def make_story(
     elif kind == Story.Kind.IMPROVEMENT:
         fields.setdefault("plan", "“I wait twenty minutes on the phone every time.”")
         fields.setdefault("do", "A call-back button.")
+    if "tags" in fields:  # names, as a person types them
+        fields["tags"] = [Tag.named(name) for name in fields["tags"]]
     return services.create_story(
         author=author, kind=kind, title=title, body=body, publish=publish, **fields
     )
@@ -40,8 +42,8 @@ def make_story(
 def improvement_check(**overrides) -> dict:
     check = {
         "check_metric": "Average wait",
-        "check_before": "20",
-        "check_after": "4.5",
+        "check_before": Decimal(20),
+        "check_after": Decimal("4.5"),
         "check_unit": "minutes",
         "check_higher_is_better": False,
     }

@@ -43,7 +43,7 @@ def test_an_improvement_story_keeps_its_plan_do_check_act(author):
 
 def test_a_change_in_the_wrong_direction_is_not_an_improvement(author):
     story = make_story(
-        author, kind=Kind.IMPROVEMENT, **improvement_check(check_higher_is_better="higher")
+        author, kind=Kind.IMPROVEMENT, **improvement_check(check_higher_is_better=True)
     )
     assert story.shows_improvement is False
 
@@ -91,46 +91,15 @@ def parsed(html: str) -> list[tuple[str, dict]]:
     return elements
 
 
-def test_a_title_is_required(author):
+def test_a_missing_before_value_is_named(author):
     with pytest.raises(ValidationError) as excinfo:
-        make_story(author, title="  ")
-    assert errors_of(excinfo) == {"title": "Give the story a title."}
-
-
-def test_a_long_title_and_body_are_refused(author):
-    with pytest.raises(ValidationError) as excinfo:
-        make_story(author, title="x" * 141, body="y" * 10001)
-    assert errors_of(excinfo) == {
-        "title": "Keep the title under 140 characters.",
-        "body": "Keep the story under 10000 characters.",
-    }
-
-
-@pytest.mark.parametrize("value", ["twenty", "NaN", "Infinity", "", None])
-def test_a_before_value_that_is_not_a_number_is_refused(author, value):
-    with pytest.raises(ValidationError) as excinfo:
-        make_story(author, kind=Kind.IMPROVEMENT, **improvement_check(check_before=value))
-    expected = "Enter a number." if value not in ("", None) else "Give the value before the change."
-    assert errors_of(excinfo) == {"check_before": expected}
-
-
-def test_an_after_value_that_is_not_a_number_is_refused(author):
-    with pytest.raises(ValidationError) as excinfo:
-        make_story(author, kind=Kind.IMPROVEMENT, **improvement_check(check_after="4,5 min"))
-    assert errors_of(excinfo) == {"check_after": "Enter a number."}
-
-
-def test_a_huge_measurement_is_refused(author):
-    with pytest.raises(ValidationError) as excinfo:
-        make_story(author, kind=Kind.IMPROVEMENT, **improvement_check(check_after="1e12"))
-    assert errors_of(excinfo) == {
-        "check_after": "This number is too large to be a real measurement."
-    }
+        make_story(author, kind=Kind.IMPROVEMENT, **improvement_check(check_before=None))
+    assert errors_of(excinfo) == {"check_before": "Give the value before the change."}
 
 
 def test_the_check_is_all_or_nothing(author):
     with pytest.raises(ValidationError) as excinfo:
-        make_story(author, kind=Kind.IMPROVEMENT, check_before="3")
+        make_story(author, kind=Kind.IMPROVEMENT, check_before=Decimal(3))
     assert errors_of(excinfo) == {
         "check_metric": "Say what you measured (e.g. average wait).",
         "check_after": "Give the value after the change.",
@@ -146,26 +115,23 @@ def test_an_improvement_without_a_check_is_fine_but_needs_plan_and_do(author):
     assert set(errors_of(excinfo)) == {"plan", "do"}
 
 
-@pytest.mark.parametrize(
-    ("hours", "message"),
-    [
-        ("0", "Hours must be more than 0 and at most 12 for one day."),
-        ("-1", "Hours must be more than 0 and at most 12 for one day."),
-        ("12.01", "Hours must be more than 0 and at most 12 for one day."),
-        ("13", "Hours must be more than 0 and at most 12 for one day."),
-        ("1.555", "Use at most two decimals (e.g. 1.5)."),
-        ("lots", "Enter a number."),
-        ("", "Give the hours you spent there."),
-    ],
-)
-def test_front_line_hours_must_be_more_than_zero_and_at_most_twelve(author, hours, message):
+@pytest.mark.parametrize("hours", ["0", "-1", "12.01", "13"])
+def test_front_line_hours_must_be_more_than_zero_and_at_most_twelve(author, hours):
     with pytest.raises(ValidationError) as excinfo:
-        make_story(author, shift_hours=hours)
-    assert errors_of(excinfo) == {"shift_hours": message}
+        make_story(author, shift_hours=Decimal(hours))
+    assert errors_of(excinfo) == {
+        "shift_hours": "Hours must be more than 0 and at most 12 for one day."
+    }
+
+
+def test_front_line_hours_are_required(author):
+    with pytest.raises(ValidationError) as excinfo:
+        make_story(author, shift_hours=None)
+    assert errors_of(excinfo) == {"shift_hours": "Give the hours you spent there."}
 
 
 def test_twelve_hours_is_a_full_day(author):
-    assert make_story(author, shift_hours="12").shift_hours == Decimal(12)
+    assert make_story(author, shift_hours=Decimal(12)).shift_hours == Decimal(12)
 
 
 @pytest.mark.parametrize(
@@ -181,10 +147,10 @@ def test_a_front_line_date_is_within_the_last_year(author, days_ago, message):
     assert errors_of(excinfo) == {"shift_date": message}
 
 
-def test_a_front_line_date_must_be_a_date(author):
+def test_a_front_line_date_is_required(author):
     with pytest.raises(ValidationError) as excinfo:
-        make_story(author, shift_date="yesterday")
-    assert errors_of(excinfo) == {"shift_date": "Enter a date like 2026-03-14."}
+        make_story(author, shift_date=None)
+    assert errors_of(excinfo) == {"shift_date": "Give the date you spent on the front line."}
 
 
 def test_fields_of_another_kind_are_refused(author):
@@ -237,11 +203,11 @@ def test_too_many_tags_are_refused(author):
 
 
 def test_the_author_edits_their_story_and_it_is_validated_again(story, author):
-    services.update_story(story=story, by=author, title="An afternoon", shift_hours="2")
+    services.update_story(story=story, by=author, title="An afternoon", shift_hours=Decimal(2))
     story.refresh_from_db()
     assert (story.title, story.shift_hours) == ("An afternoon", Decimal(2))
     with pytest.raises(ValidationError) as excinfo:
-        services.update_story(story=story, by=author, shift_hours="0")
+        services.update_story(story=story, by=author, shift_hours=Decimal(0))
     assert set(errors_of(excinfo)) == {"shift_hours"}
 
 
@@ -286,6 +252,15 @@ def test_who_sees_which_story(author, reader, hr_user):
         assert access.can_view(reader, story) is expected
     gone = make_user(is_active=False)
     assert not access.visible_stories(gone).exists()
+
+
+def test_hr_hides_published_stories_only(author, hr_user):
+    draft = make_story(author, publish=False)
+    assert access.can_hide(hr_user, make_story(author))
+    assert not access.can_hide(hr_user, draft)
+    assert not access.can_hide(author, make_story(author))
+    with pytest.raises(ConflictError):
+        services.hide_story(story=draft, by=hr_user, reason="Not yet out")
 
 
 # --- customer voice -----------------------------------------------------------------------
@@ -419,7 +394,7 @@ def test_drafts_take_no_reactions(author, reader):
 
 
 def test_comments_are_counted_while_visible(story, author, reader, hr_user):
-    first = services.add_comment(story=story, author=reader, body="  Lovely work.  ")
+    first = services.add_comment(story=story, author=reader, body="Lovely work.")
     second = services.add_comment(story=story, author=author, body="Thanks!")
     third = services.add_comment(story=story, author=reader, body="Buy this man a coffee")
     assert first.body == "Lovely work."
@@ -432,16 +407,6 @@ def test_comments_are_counted_while_visible(story, author, reader, hr_user):
         first,
         Comment.objects.get(pk=third.pk),
     ]
-
-
-@pytest.mark.parametrize(
-    ("body", "message"),
-    [(" ", "Write a comment first."), ("x" * 2001, "Keep the comment under 2000 characters.")],
-)
-def test_a_comment_has_one_to_two_thousand_characters(story, reader, body, message):
-    with pytest.raises(ValidationError) as excinfo:
-        services.add_comment(story=story, author=reader, body=body)
-    assert errors_of(excinfo) == {"body": message}
 
 
 def test_drafts_take_no_comments(author, reader):
@@ -471,6 +436,20 @@ def test_nobody_edits_someone_elses_comment(story, reader, author):
         services.edit_comment(comment=comment, by=author, body="Edited")
     with pytest.raises(PermissionDenied):
         services.delete_comment(comment=comment, by=author)
+
+
+def test_a_comment_may_be_changed_by_its_author_while_it_shows_for_fifteen_minutes(
+    story, reader, author, hr_user
+):
+    comment = services.add_comment(story=story, author=reader, body="Lovely work.")
+    window_end = comment.created_at + access.COMMENT_WINDOW
+    assert access.can_change_comment(reader, comment, now=window_end)
+    assert not access.can_change_comment(reader, comment, now=window_end + dt.timedelta(seconds=1))
+    assert not access.can_change_comment(author, comment)
+    hidden = services.hide_comment(comment=comment, by=hr_user, reason="Off topic")
+    assert not access.can_change_comment(reader, hidden)
+    with pytest.raises(ConflictError, match=r"This comment was removed\."):
+        services.edit_comment(comment=hidden, by=reader, body="Edited")
 
 
 def test_hr_hides_a_comment_with_a_reason_and_it_is_audited(story, reader, hr_user):

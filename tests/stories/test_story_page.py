@@ -3,6 +3,7 @@ comments with and without htmx."""
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -109,7 +110,9 @@ def test_a_check_that_did_not_improve_says_so(login, author, reader):
     story = make_story(
         author,
         kind=Kind.IMPROVEMENT,
-        **improvement_check(check_before="4", check_after="6", check_higher_is_better=False),
+        **improvement_check(
+            check_before=Decimal(4), check_after=Decimal(6), check_higher_is_better=False
+        ),
     )
     content = login(reader).get(url(story)).content.decode()
     assert "No improvement yet" in content
@@ -126,7 +129,7 @@ def test_an_improvement_without_numbers_has_no_chart(login, author, reader):
 
 
 def test_a_front_line_story_shows_the_date_hours_and_what_was_heard(login, author, reader):
-    story = make_story(author, shift_date=timezone.localdate(), shift_hours="3.5")
+    story = make_story(author, shift_date=timezone.localdate(), shift_hours=Decimal("3.5"))
     content = login(reader).get(url(story)).content.decode()
     assert "Time on the front line" in content
     assert timezone.localdate().strftime("%Y-%m-%d") in content
