@@ -70,18 +70,30 @@ def can_see_nominator(user: User, nomination: Nomination) -> bool:
     return nomination.pk in nominators_shown(user, [nomination])
 
 
+def is_open(nomination: Nomination) -> bool:
+    """Still open to changes: active, in a cycle that takes nominations. Once it is not, a
+    change is a conflict (409) for whoever may otherwise make it."""
+    return nomination.is_active and nomination.cycle.status == Status.OPEN
+
+
 def can_edit(user: User, nomination: Nomination) -> bool:
-    return (
-        nomination.nominator_id == user.pk
-        and nomination.is_active
-        and nomination.cycle.status == Status.OPEN
-    )
+    return nomination.nominator_id == user.pk and is_open(nomination)
+
+
+def can_withdraw(user: User, nomination: Nomination) -> bool:
+    """The nominator, or HR for anyone's nomination (the service audits it). Whether it can
+    still be withdrawn is `is_open`: a conflict, not a refusal."""
+    return nomination.nominator_id == user.pk or user.is_hr
+
+
+def may_add_evidence(user: User, nomination: Nomination) -> bool:
+    """The nominator, or HR. Whether it can still take evidence is `is_open`: a conflict, not
+    a refusal."""
+    return nomination.nominator_id == user.pk or user.is_hr
 
 
 def can_add_evidence(user: User, nomination: Nomination) -> bool:
-    return can_edit(user, nomination) or (
-        user.is_hr and nomination.is_active and nomination.cycle.status == Status.OPEN
-    )
+    return may_add_evidence(user, nomination) and is_open(nomination)
 
 
 def can_verify(user: User, nomination: Nomination) -> bool:
@@ -97,8 +109,7 @@ def can_verify(user: User, nomination: Nomination) -> bool:
 def can_endorse(user: User, nomination: Nomination) -> bool:
     return (
         user.pk not in (nomination.nominator_id, nomination.nominee_id)
-        and nomination.is_active
-        and nomination.cycle.status == Status.OPEN
+        and is_open(nomination)
         and can_view(user, nomination)
     )
 

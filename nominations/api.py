@@ -1,11 +1,13 @@
 """Nominations, evidence and endorsements over the API (DESIGN §6, §7).
 
-Serializers check the shape of the input; nominations/services.py decides every rule and
-nominations/access.py who may see what; core.api.exception_handler maps their errors. A
-nomination the caller may not see answers 404 for every action, never 403, so that its
-existence is not revealed; a visible one the caller may not change answers 403.
+Serializers check the shape of the input (evidence goes through the page's own EvidenceForm);
+nominations/services.py decides every rule and nominations/access.py who may see what;
+core.api.exception_handler maps their errors. A nomination the caller may not see answers 404
+for every action, never 403, so that its existence is not revealed; a visible one the caller
+may not change answers 403.
 """
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -20,6 +22,7 @@ from accounts.models import User
 from awards.models import AwardCycle
 from core.api import EnumField
 from nominations import access, services
+from nominations.forms import EvidenceForm
 from nominations.models import Category, Endorsement, Evidence, Nomination
 
 MAX_INVITATIONS = 50
@@ -52,8 +55,8 @@ def _media_url(file) -> str | None:
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
-    """One item of evidence. Fields of other kinds are null; `points` (base points times the
-    verification factor) is null for callers who may not see scoring (access.py)."""
+    """One item of evidence. Fields of other kinds are null; `points` (what it counts now: base
+    points times the verification factor) is null for callers who may not see scoring."""
 
     before = serializers.DecimalField(
         max_digits=14, decimal_places=4, coerce_to_string=False, allow_null=True
@@ -118,7 +121,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
     KIND_FIELDS = {
         kind: {("image_url" if f == "image" else f) for f in fields}
         | ({"thumbnail_url"} if kind == Evidence.Kind.ARTIFACT else set())
-        for kind, fields in services.EVIDENCE_FIELDS.items()
+        for kind, fields in Evidence.KIND_FIELDS.items()
     }
     ALL_KIND_FIELDS = set().union(*KIND_FIELDS.values())
 
@@ -260,50 +263,45 @@ class NominationFilterSerializer(serializers.Serializer):
     )
 
 
-class EvidenceInputSerializer(serializers.Serializer):
-    """The kind and that kind's fields (fields of other kinds are ignored). Which fields a kind
-    needs, and the rules on dates and numbers, are checked by the service:
-    customer_words: quote, quote_source · measured_improvement: metric, before, after, unit,
-    higher_is_better, period · front_line_time: date (not in the future), hours (0 < h ≤ 12),
-    heard · artifact: image (multipart only), caption."""
-
+class EvidenceKindSerializer(serializers.Serializer):
     kind = evidence_kind_field()
-    quote = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    quote_source = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    metric = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    before = serializers.DecimalField(
-        max_digits=None,
-        decimal_places=None,
-        coerce_to_string=False,
-        required=False,
-        allow_null=True,
-    )
-    after = serializers.DecimalField(
-        max_digits=None,
-        decimal_places=None,
-        coerce_to_string=False,
-        required=False,
-        allow_null=True,
-    )
-    unit = serializers.CharField(max_length=30, required=False, allow_blank=True)
-    higher_is_better = serializers.BooleanField(required=False, allow_null=True)
-    period = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    date = serializers.DateField(required=False, allow_null=True)
-    hours = serializers.DecimalField(
-        max_digits=None,
-        decimal_places=None,
-        coerce_to_string=False,
-        required=False,
-        allow_null=True,
-    )
-    heard = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    caption = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class EvidenceInputSerializer(serializers.ModelSerializer):
+    """The kind and that kind's fields (fields of other kinds are ignored):
+    customer_words: quote, quote_source · measured_improvement: metric, before, after, unit,
+    higher_is_better, period · front_line_time: date (not in the future, within a year), hours
+    (0 < h ≤ 12), heard · artifact: image (multipart only), caption. Every field of the kind is
+    required."""
+
+    # The schema's description of the request, from the model: the page's EvidenceForm parses
+    # it (`evidence_input`), so that the web and the API accept exactly the same.
+    kind = evidence_kind_field()
+
+    class Meta:
+        model = Evidence
+        fields = ["kind", *EvidenceForm.Meta.fields]
+        extra_kwargs = {name: {"coerce_to_string": False} for name in ("before", "after", "hours")}
 
 
 class EvidenceUploadSerializer(EvidenceInputSerializer):
     image = serializers.FileField(
         required=False, help_text="JPEG, PNG or WebP, at most 10 MB (artifact only)."
     )
+
+    class Meta(EvidenceInputSerializer.Meta):
+        fields = [*EvidenceInputSerializer.Meta.fields, "image"]
+
+
+def evidence_input(request: Request) -> dict:
+    """The kind, then that kind's fields parsed by EvidenceForm: the keyword arguments of
+    services.add_evidence, or a 400 with the messages by field."""
+    kind = EvidenceKindSerializer(data=request.data)
+    kind.is_valid(raise_exception=True)
+    form = EvidenceForm(request.data, request.FILES, kind=kind.validated_data["kind"])
+    if not form.is_valid():
+        raise ValidationError(form.errors.as_data())
+    return {"kind": form.kind, **form.cleaned_data}
 
 
 class VerifySerializer(serializers.Serializer):
@@ -500,7 +498,8 @@ class NominationWithdrawView(APIView):
             404: NOT_VISIBLE,
             409: OpenApiResponse(Conflict, description="The cycle is closed or it is withdrawn."),
         },
-        description="The nominator (or HR) withdraws it while the cycle is open.",
+        description="The nominator (or HR, audited) withdraws it while the cycle is open (403 "
+        "for anyone else who may see it).",
     )
     def post(self, request: Request, pk: int) -> Response:
         services.withdraw(nomination=get_visible(request.user, pk), by=request.user)
@@ -529,10 +528,8 @@ class NominationEvidenceView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         nomination = get_visible(request.user, pk)
-        data = EvidenceUploadSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
         evidence = services.add_evidence(
-            nomination=nomination, by=request.user, **data.validated_data
+            nomination=nomination, by=request.user, **evidence_input(request)
         )
         return evidence_response(request.user, evidence, status.HTTP_201_CREATED)
 

@@ -1,15 +1,18 @@
-"""HTML forms of the nomination pages. They check shape only; the services decide the rules."""
+"""Forms of the nomination pages. They turn text into typed values and check its shape; the
+services decide the rules. EvidenceForm parses the API's evidence too (nominations/api.py)."""
 
 import json
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.picker import PICKER_QUERY_LENGTH
-from nominations.models import Category, Evidence
-from nominations.services import EVIDENCE_FIELDS, REQUIRED_MESSAGES, clean_evidence
+from core.metrics import FRONT_LINE_HOURS_RANGE
+from nominations.models import TOO_LARGE, Category, Evidence, base_points_for
 
 Kind = Evidence.Kind
 
@@ -114,80 +117,125 @@ class NominationEditForm(NominationFields):
     pass
 
 
-class EvidenceForm(forms.Form):
-    """One kind of evidence; only that kind's fields are kept. The service validates them."""
+REQUIRED_MESSAGES = {
+    "quote": "Write the customer's words, as they said them.",
+    "quote_source": "Say where the words come from (a survey, a call, an e-mail…).",
+    "metric": "Name what you measured.",
+    "before": "Give the value before the change.",
+    "after": "Give the value after the change.",
+    "unit": "Give the unit (minutes, %, complaints a week…).",
+    "higher_is_better": "Say whether a higher value is better.",
+    "period": "Say over which period you measured (e.g. four weeks before and after).",
+    "date": "Give the date you spent on the front line.",
+    "hours": "Give the hours you spent there.",
+    "heard": "Write what you heard from customers.",
+    "image": "Choose an image.",
+    "caption": "Write a caption that says what the image shows.",
+}
 
-    quote = forms.CharField(
-        label="The customer's words",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
-        help_text="As they said or wrote them.",
+
+def whole_characters(value: str) -> None:
+    """JSON can carry half of a surrogate pair (a browser's form never does), and no database
+    can store it."""
+    if any("\ud800" <= character <= "\udfff" for character in value):
+        raise ValidationError(_("Remove the broken character from this text."), code="surrogate")
+
+
+class HigherIsBetterField(forms.NullBooleanField):
+    """Which way a measure is better: "true" or "false" from the page, true or false in JSON.
+    Anything else is no answer, refused like a missing one."""
+
+    widget = forms.Select(
+        choices=[("", "Choose…"), ("true", "Higher is better"), ("false", "Lower is better")]
     )
-    quote_source = forms.CharField(
-        label="Where they come from",
-        max_length=200,
-        help_text="A survey comment, a call, an e-mail, a review…",
-    )
-    metric = forms.CharField(
-        label="What you measured", max_length=120, help_text="e.g. calls about refunds"
-    )
-    before = forms.CharField(label="Before", max_length=30)
-    after = forms.CharField(label="After", max_length=30)
-    unit = forms.CharField(label="Unit", max_length=30, help_text="minutes, %, calls a week…")
-    higher_is_better = forms.CharField(
-        label="Which way is better?",
-        widget=forms.Select(
-            choices=[("", "Choose…"), ("true", "Higher is better"), ("false", "Lower is better")]
-        ),
-    )
-    period = forms.CharField(
-        label="Period", max_length=120, help_text="e.g. four weeks before and after"
-    )
-    # Text, not DateField: the service parses it and words the error.
-    date = forms.CharField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
-    hours = forms.CharField(label="Hours", max_length=8, help_text="More than 0, at most 12.")
-    heard = forms.CharField(
-        label="What you heard",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
-    )
+
+    def validate(self, value: bool | None) -> None:
+        if value is None and self.required:
+            raise ValidationError(self.error_messages["required"], code="required")
+
+
+def _number() -> forms.TextInput:
+    return forms.TextInput(attrs={"inputmode": "decimal"})
+
+
+class EvidenceForm(forms.ModelForm):
+    """One kind of evidence, on the page and over the API: only that kind's fields, each
+    required. Types, lengths and the ranges of numbers come from the model (its validators run
+    here, so that every problem shows at once); the service checks the rest."""
+
+    higher_is_better = HigherIsBetterField(label="Which way is better?")
+    # A plain file: core/images.py checks, strips and re-encodes it when the service saves.
     image = forms.FileField(
         label="Image",
         help_text="JPEG, PNG or WebP, up to 10 MB.",
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
-    caption = forms.CharField(label="Caption", max_length=200, help_text="What the image shows.")
+
+    class Meta:
+        model = Evidence
+        fields = [
+            name for names in Evidence.KIND_FIELDS.values() for name in names if name != "image"
+        ]
+        labels = {
+            "quote": "The customer's words",
+            "quote_source": "Where they come from",
+            "metric": "What you measured",
+            "before": "Before",
+            "after": "After",
+            "unit": "Unit",
+            "period": "Period",
+            "date": "Date",
+            "hours": "Hours",
+            "heard": "What you heard",
+            "caption": "Caption",
+        }
+        help_texts = {
+            "quote": "As they said or wrote them.",
+            "quote_source": "A survey comment, a call, an e-mail, a review…",
+            "metric": "e.g. calls about refunds",
+            "unit": "minutes, %, calls a week…",
+            "period": "e.g. four weeks before and after",
+            "hours": "More than 0, at most 12.",
+            "heard": "",
+            "caption": "What the image shows.",
+        }
+        widgets = {
+            "quote": forms.Textarea(attrs={"rows": 3}),
+            "before": _number(),
+            "after": _number(),
+            "date": forms.DateInput(attrs={"type": "date"}),
+            "hours": _number(),
+            "heard": forms.Textarea(attrs={"rows": 3}),
+        }
+        error_messages = {
+            "before": {"max_digits": TOO_LARGE, "max_whole_digits": TOO_LARGE},
+            "after": {"max_digits": TOO_LARGE, "max_whole_digits": TOO_LARGE},
+            "date": {"invalid": "Enter a date like 2026-03-14."},
+            "hours": {
+                "max_decimal_places": "Use at most two decimals (e.g. 1.5).",
+                "max_digits": FRONT_LINE_HOURS_RANGE,
+                "max_whole_digits": FRONT_LINE_HOURS_RANGE,
+            },
+        }
 
     def __init__(self, *args, kind: str, **kwargs) -> None:
         kwargs.setdefault("auto_id", f"id_{kind}_%s")
         super().__init__(*args, **kwargs)
         self.kind = kind
-        self.fields = {k: v for k, v in self.fields.items() if k in EVIDENCE_FIELDS[kind]}
+        self.fields = {name: self.fields[name] for name in Evidence.KIND_FIELDS[kind]}
         for name, field in self.fields.items():
+            field.required = True
             field.error_messages["required"] = REQUIRED_MESSAGES[name]
-
-    def clean(self) -> dict:
-        # The service's rules, so that every problem shows at once next to its field; the
-        # service checks again when it saves.
-        raw = {name: self.files.get(name) or self.data.get(name) for name in self.fields}
-        try:
-            clean_evidence(kind=self.kind, data=raw | self.cleaned_data)
-        except ValidationError as error:
-            for field, messages in error.message_dict.items():
-                if field not in self._errors:
-                    self.add_error(field if field in self.fields else None, messages)
-        return self.cleaned_data
+            if isinstance(field, forms.CharField):
+                field.validators.append(whole_characters)
 
     @property
     def label(self) -> str:
         return Kind(self.kind).label
 
     @property
-    def base_points(self):
-        return Evidence.BASE_POINTS[self.kind]
-
-    def service_data(self) -> dict:
-        return dict(self.cleaned_data)
+    def base_points(self) -> Decimal:
+        return base_points_for(self.kind)
 
 
 class VerifyForm(forms.Form):

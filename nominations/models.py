@@ -3,12 +3,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from awards.models import AwardCycle
-from core.metrics import improved
+from core.metrics import front_line_hours_validators, improved
 
 MAX_EVIDENCE = 10
 
@@ -43,14 +44,14 @@ class NominationQuerySet(models.QuerySet):
         )
 
     def recount_evidence_points(self) -> int:
-        """Write each nomination's `evidence_points` from its evidence, in one UPDATE. The
-        evidence services call it in the transaction of the change; a bulk load of evidence
-        calls it once at the end."""
+        """Write each nomination's `evidence_points`, the sum of its evidence's stored points,
+        in one UPDATE. The evidence services call it in the transaction of the change; a bulk
+        load of evidence calls it once at the end."""
         total = (
             Evidence.objects.filter(nomination=OuterRef("pk"))
             .order_by()
             .values("nomination")
-            .annotate(total=Sum(evidence_points_sql()))
+            .annotate(total=Sum("points", output_field=POINTS))
             .values("total")
         )
         return self.update(
@@ -99,8 +100,8 @@ class Nomination(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # Σ of its evidence's points (base × verification factor), kept by the evidence services
-    # in the transaction of each change: the scoring reads it instead of every item.
+    # Σ of its evidence's stored points, kept by the evidence services in the transaction of
+    # each change: the scoring reads it instead of every item.
     evidence_points = models.DecimalField(
         max_digits=5, decimal_places=1, default=Decimal(0), editable=False
     )
@@ -143,6 +144,32 @@ class Nomination(models.Model):
         return self.status == self.Status.ACTIVE
 
 
+class EvidenceQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs) -> list["Evidence"]:
+        # A bulk load skips save(): count each row's points here, as save() does.
+        objs = list(objs)
+        for item in objs:
+            item.points = item.count_points()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+MAX_METRIC = Decimal("999999999.9999")
+TOO_LARGE = _("This number is too large to be a real measurement.")
+
+
+def _metric_field() -> models.DecimalField:
+    return models.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(-MAX_METRIC, message=TOO_LARGE),
+            MaxValueValidator(MAX_METRIC, message=TOO_LARGE),
+        ],
+    )
+
+
 class Evidence(models.Model):
     class Kind(models.TextChoices):
         CUSTOMER_WORDS = "customer_words", "The customer's own words"
@@ -155,6 +182,21 @@ class Evidence(models.Model):
         VERIFIED = "verified", "Verified"
         DISPUTED = "disputed", "Disputed"
 
+    # The fields each kind carries (the rest stay empty).
+    KIND_FIELDS = {
+        Kind.CUSTOMER_WORDS: ("quote", "quote_source"),
+        Kind.MEASURED_IMPROVEMENT: (
+            "metric",
+            "before",
+            "after",
+            "unit",
+            "higher_is_better",
+            "period",
+        ),
+        Kind.FRONT_LINE_TIME: ("date", "hours", "heard"),
+        Kind.ARTIFACT: ("image", "caption"),
+    }
+    # What an item counts: its kind's base points × its verification factor (count_points).
     BASE_POINTS = {
         Kind.CUSTOMER_WORDS: Decimal(3),
         Kind.MEASURED_IMPROVEMENT: Decimal(4),
@@ -181,8 +223,8 @@ class Evidence(models.Model):
     )
     # measured_improvement (the Check of Plan-Do-Check-Act)
     metric = models.CharField(max_length=120, blank=True)
-    before = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
-    after = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    before = _metric_field()
+    after = _metric_field()
     unit = models.CharField(max_length=30, blank=True)
     higher_is_better = models.BooleanField(null=True, blank=True)
     period = models.CharField(max_length=120, blank=True)
@@ -193,7 +235,7 @@ class Evidence(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal(12))],
+        validators=front_line_hours_validators(),
     )
     heard = models.TextField(max_length=2000, blank=True, help_text="What you heard there.")
     # artifact
@@ -213,6 +255,11 @@ class Evidence(models.Model):
     )
     verified_at = models.DateTimeField(null=True, blank=True)
     verification_note = models.CharField(max_length=500, blank=True)
+    # What it counts now (count_points), written by every save: the nomination's
+    # `evidence_points` is the sum of this column, and the scoring reads that.
+    points = models.DecimalField(max_digits=3, decimal_places=1, default=Decimal(0), editable=False)
+
+    objects = EvidenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["nomination", "created_at", "id"]
@@ -231,60 +278,51 @@ class Evidence(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.nomination_id}"
 
+    def save(self, **kwargs) -> None:
+        # The points follow the fields they are counted from, whoever saves the row.
+        self.points = self.count_points()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "points"}
+        super().save(**kwargs)
+
     @property
     def shows_improvement(self) -> bool | None:
         if self.kind != self.Kind.MEASURED_IMPROVEMENT or self.before is None or self.after is None:
             return None
-        # An unanswered direction counts as "lower is better", as the scoring's SQL does.
+        # An unanswered direction counts as "lower is better".
         return improved(
             before=self.before, after=self.after, higher_is_better=bool(self.higher_is_better)
         )
 
     @property
     def base_points(self) -> Decimal:
-        if self.kind == self.Kind.MEASURED_IMPROVEMENT and self.shows_improvement is False:
-            return self.NO_IMPROVEMENT_POINTS
-        return self.BASE_POINTS[self.kind]
+        return base_points_for(self.kind, no_improvement=self.shows_improvement is False)
 
     @property
     def factor(self) -> Decimal:
         return self.FACTORS[self.verification]
 
-    @property
-    def points(self) -> Decimal:
-        """Points as they count now: base points × verification factor."""
-        return self.base_points * self.factor
-
-
-def shows_no_improvement() -> Q:
-    """Evidence.shows_improvement is False, in SQL: a measured improvement whose numbers did
-    not move the right way (an unanswered direction counts as "lower is better")."""
-    return Q(kind=Evidence.Kind.MEASURED_IMPROVEMENT, before__isnull=False, after__isnull=False) & (
-        Q(higher_is_better=True, after__lte=F("before"))
-        | (
-            (Q(higher_is_better=False) | Q(higher_is_better__isnull=True))
-            & Q(after__gte=F("before"))
+    def count_points(self) -> Decimal:
+        """What the item counts with its fields as they are now (stored in `points`)."""
+        return evidence_points(
+            kind=self.kind,
+            verification=self.verification,
+            no_improvement=self.shows_improvement is False,
         )
-    )
 
 
-def evidence_points_sql() -> Case:
-    """Evidence.points in SQL, from the same tables of base points and factors."""
-    whens = []
-    for verification, factor in Evidence.FACTORS.items():
-        if not factor:
-            continue  # disputed: the default, 0
-        whens.append(
-            When(
-                shows_no_improvement() & Q(verification=verification),
-                then=Value(Evidence.NO_IMPROVEMENT_POINTS * factor),
-            )
-        )
-        whens += [
-            When(Q(kind=kind, verification=verification), then=Value(base * factor))
-            for kind, base in Evidence.BASE_POINTS.items()
-        ]
-    return Case(*whens, default=Value(Decimal(0)), output_field=POINTS)
+def base_points_for(kind: str, *, no_improvement: bool = False) -> Decimal:
+    """A kind's points before verification: a measured improvement whose numbers show no
+    improvement earns NO_IMPROVEMENT_POINTS instead of its kind's."""
+    if kind == Evidence.Kind.MEASURED_IMPROVEMENT and no_improvement:
+        return Evidence.NO_IMPROVEMENT_POINTS
+    return Evidence.BASE_POINTS[kind]
+
+
+def evidence_points(*, kind: str, verification: str, no_improvement: bool = False) -> Decimal:
+    """The points of one item of evidence: base points × verification factor. The one place
+    of the rule: Evidence.save stores it in `points`, the scoring sums that column."""
+    return base_points_for(kind, no_improvement=no_improvement) * Evidence.FACTORS[verification]
 
 
 class Endorsement(models.Model):

@@ -6,10 +6,11 @@ concurrency (an IntegrityError is turned into the same ConflictError).
 
 import calendar
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -20,6 +21,7 @@ from awards.models import AwardCycle, standings_changed
 from core import audit, notify
 from core.errors import ConflictError
 from core.images import process_upload
+from core.metrics import check_front_line_day
 from nominations import access
 from nominations.models import (
     MAX_EVIDENCE,
@@ -30,10 +32,7 @@ from nominations.models import (
     WithdrawnEndorsement,
 )
 
-Kind = Evidence.Kind
 Verification = Evidence.Verification
-MAX_METRIC = Decimal("1000000000")
-MAX_EVIDENCE_AGE = dt.timedelta(days=366)
 
 
 def open_cycle() -> AwardCycle | None:
@@ -109,9 +108,9 @@ def nominate(
                 nominator=nominator,
                 source=Nomination.Source.PEER,
                 category=category,
-                headline=headline.strip(),
-                story=story.strip(),
-                customer_impact=customer_impact.strip(),
+                headline=headline,
+                story=story,
+                customer_impact=customer_impact,
             )
     except IntegrityError:
         # A twin request won the race between our check and our insert.
@@ -139,33 +138,53 @@ def _require_open(nomination: Nomination, action: str) -> None:
 
 
 @transaction.atomic
-def update_nomination(*, nomination: Nomination, by: User, **changes) -> Nomination:
+def update_nomination(
+    *,
+    nomination: Nomination,
+    by: User,
+    category: Category | None = None,
+    headline: str | None = None,
+    story: str | None = None,
+    customer_impact: str | None = None,
+) -> Nomination:
+    """The nominator changes what they wrote; a field left at None stays as it is."""
     nomination = _lock_nomination(nomination)
     if nomination.nominator_id != by.pk:
         raise PermissionDenied("Only the nominator can edit a nomination.")
     _require_open(nomination, "edit it")
-    allowed = {"category", "headline", "story", "customer_impact"}
-    for key, value in changes.items():
-        if key not in allowed:
-            raise ValidationError({key: "This field cannot be changed."})
-        if key == "category" and not value.is_active:
-            raise ValidationError({"category": "This category is no longer offered."})
-        setattr(nomination, key, value.strip() if isinstance(value, str) else value)
+    if category is not None and not category.is_active:
+        raise ValidationError({"category": "This category is no longer offered."})
+    changes = {
+        "category": category,
+        "headline": headline,
+        "story": story,
+        "customer_impact": customer_impact,
+    }
+    for field, value in changes.items():
+        if value is not None:
+            setattr(nomination, field, value)
     nomination.save()
     return nomination
 
 
 @transaction.atomic
 def withdraw(*, nomination: Nomination, by: User) -> Nomination:
+    """The nominator, or HR, withdraws a nomination while its cycle is open: it stays, marked,
+    and no longer counts. HR's withdrawals are in the audit log, with who did it."""
     nomination = _lock_nomination(nomination)
-    if nomination.nominator_id != by.pk and not by.is_hr:
-        raise PermissionDenied("Only the nominator can withdraw a nomination.")
+    if not access.can_withdraw(by, nomination):
+        raise PermissionDenied("Only the nominator or HR can withdraw a nomination.")
     _require_open(nomination, "withdraw it")
     nomination.status = Nomination.Status.WITHDRAWN
     nomination.save(update_fields=["status", "updated_at"])
     standings_changed(nomination.cycle_id)
     if by.pk != nomination.nominator_id:
-        audit.record("nomination.withdrawn", actor=by, target=nomination)
+        audit.record(
+            "nomination.withdrawn",
+            actor=by,
+            target=nomination,
+            nominator=nomination.nominator_id,
+        )
     return nomination
 
 
@@ -229,125 +248,67 @@ def _invitation(nomination: Nomination, *, by: User, to: User) -> tuple[str, dic
 
 # --- Evidence ---------------------------------------------------------------------------------
 
-EVIDENCE_FIELDS = {
-    Kind.CUSTOMER_WORDS: ("quote", "quote_source"),
-    Kind.MEASURED_IMPROVEMENT: ("metric", "before", "after", "unit", "higher_is_better", "period"),
-    Kind.FRONT_LINE_TIME: ("date", "hours", "heard"),
-    Kind.ARTIFACT: ("image", "caption"),
-}
-REQUIRED_MESSAGES = {
-    "quote": "Write the customer's words, as they said them.",
-    "quote_source": "Say where the words come from (a survey, a call, an e-mail…).",
-    "metric": "Name what you measured.",
-    "before": "Give the value before the change.",
-    "after": "Give the value after the change.",
-    "unit": "Give the unit (minutes, %, complaints a week…).",
-    "higher_is_better": "Say whether a higher value is better.",
-    "period": "Say over which period you measured (e.g. four weeks before and after).",
-    "date": "Give the date you spent on the front line.",
-    "hours": "Give the hours you spent there.",
-    "heard": "Write what you heard from customers.",
-    "image": "Choose an image.",
-    "caption": "Write a caption that says what the image shows.",
-}
-
-
-def _decimal(value, field: str, errors: dict) -> Decimal | None:
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        errors[field] = "Enter a number."
-        return None
-    if not number.is_finite():
-        errors[field] = "Enter a number."
-        return None
-    return number
-
-
-def clean_evidence(*, kind: str, data: dict, today: dt.date | None = None) -> dict:
-    """Validate the fields of one kind of evidence; return only that kind's cleaned fields."""
-    if kind not in EVIDENCE_FIELDS:
-        raise ValidationError({"kind": "Choose a kind of evidence."})
-    today = today or timezone.localdate()
-    errors: dict[str, str] = {}
-    cleaned: dict = {}
-    for field in EVIDENCE_FIELDS[kind]:
-        value = data.get(field)
-        if isinstance(value, str):
-            value = value.strip()
-        if value in (None, ""):
-            errors[field] = REQUIRED_MESSAGES[field]
-            continue
-        cleaned[field] = value
-    for field in ("before", "after"):
-        if field in cleaned:
-            number = _decimal(cleaned[field], field, errors)
-            if number is not None and abs(number) >= MAX_METRIC:
-                errors[field] = "This number is too large to be a real measurement."
-            cleaned[field] = number
-    if "hours" in cleaned:
-        hours = _decimal(cleaned["hours"], "hours", errors)
-        if hours is not None and not (0 < hours <= 12):
-            errors["hours"] = "Hours must be more than 0 and at most 12 for one day."
-        elif hours is not None and hours != hours.quantize(Decimal("0.01")):
-            errors["hours"] = "Use at most two decimals (e.g. 1.5)."
-        cleaned["hours"] = hours
-    if "date" in cleaned:
-        date = cleaned["date"]
-        if isinstance(date, str):
-            try:
-                date = dt.date.fromisoformat(date)
-            except ValueError:
-                errors["date"] = "Enter a date like 2026-03-14."
-                date = None
-        if date is not None and date > today:
-            errors["date"] = "The date cannot be in the future."
-        elif date is not None and today - date > MAX_EVIDENCE_AGE:
-            errors["date"] = "The date is more than a year ago."
-        cleaned["date"] = date
-    if "higher_is_better" in cleaned and not isinstance(cleaned["higher_is_better"], bool):
-        text = str(cleaned["higher_is_better"]).lower()
-        if text in ("true", "1", "yes", "on", "higher"):
-            cleaned["higher_is_better"] = True
-        elif text in ("false", "0", "no", "off", "lower"):
-            cleaned["higher_is_better"] = False
-        else:
-            errors["higher_is_better"] = REQUIRED_MESSAGES["higher_is_better"]
-    for field, limit in (
-        ("quote", 2000),
-        ("heard", 2000),
-        ("caption", 200),
-        ("metric", 120),
-        ("quote_source", 200),
-        ("unit", 30),
-        ("period", 120),
-    ):
-        if isinstance(cleaned.get(field), str) and len(cleaned[field]) > limit:
-            errors[field] = f"Keep it under {limit} characters."
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
-
 
 @transaction.atomic
-def add_evidence(*, nomination: Nomination, by: User, kind: str, **data) -> Evidence:
-    """Add one item of evidence (at most ten per nomination; artifacts through core/images)."""
+def add_evidence(
+    *,
+    nomination: Nomination,
+    by: User,
+    kind: str,
+    quote: str = "",
+    quote_source: str = "",
+    metric: str = "",
+    before: Decimal | None = None,
+    after: Decimal | None = None,
+    unit: str = "",
+    higher_is_better: bool | None = None,
+    period: str = "",
+    date: dt.date | None = None,
+    hours: Decimal | None = None,
+    heard: str = "",
+    image: File | None = None,
+    caption: str = "",
+) -> Evidence:
+    """Add one item of evidence (at most ten per nomination; artifacts through core/images).
+    The form (nominations/forms.py EvidenceForm) says which fields a kind needs; the ranges of
+    numbers are the model's validators, checked here again for any caller."""
     nomination = _lock_nomination(nomination)  # the lock serialises the count below
-    if not access.can_add_evidence(by, nomination):
-        if nomination.nominator_id != by.pk and not by.is_hr:
-            raise PermissionDenied("Only the nominator can add evidence.")
-        _require_open(nomination, "add evidence")
+    if not access.may_add_evidence(by, nomination):
+        raise PermissionDenied("Only the nominator can add evidence.")
+    _require_open(nomination, "add evidence")
     if nomination.evidence.count() >= MAX_EVIDENCE:
         raise ConflictError(f"A nomination can carry at most {MAX_EVIDENCE} items of evidence.")
-    cleaned = clean_evidence(kind=kind, data=data)
-    if kind == Kind.ARTIFACT:
+    evidence = Evidence(
+        nomination=nomination,
+        kind=kind,
+        added_by=by,
+        quote=quote,
+        quote_source=quote_source,
+        metric=metric,
+        before=before,
+        after=after,
+        unit=unit,
+        higher_is_better=higher_is_better,
+        period=period,
+        date=date,
+        hours=hours,
+        heard=heard,
+        caption=caption,
+    )
+    evidence.clean_fields(exclude={"nomination", "added_by", "verified_by"})
+    if evidence.date is not None:
         try:
-            processed = process_upload(cleaned.pop("image"))
+            check_front_line_day(evidence.date)
+        except ValidationError as error:
+            raise ValidationError({"date": error.messages}) from None
+    if image is not None:
+        try:
+            processed = process_upload(image)
         except ValidationError as error:
             raise ValidationError({"image": error.messages}) from None
-        cleaned["image"] = processed.display
-        cleaned["image_thumbnail"] = processed.thumbnail
-    evidence = Evidence.objects.create(nomination=nomination, kind=kind, added_by=by, **cleaned)
+        evidence.image = processed.display
+        evidence.image_thumbnail = processed.thumbnail
+    evidence.save()
     _evidence_changed(nomination)
     return evidence
 
@@ -379,11 +340,8 @@ def verify_evidence(*, evidence: Evidence, by: User, status: str, note: str = ""
         raise PermissionDenied("Only the nominee's manager or HR can verify evidence.")
     if status not in Verification.values:
         raise ValidationError({"status": "Choose verified, disputed or unverified."})
-    note = note.strip()
-    if status == Verification.DISPUTED and not note:
+    if status == Verification.DISPUTED and not note.strip():
         raise ValidationError({"note": "Say why you dispute it, so the nominator can respond."})
-    if len(note) > 500:
-        raise ValidationError({"note": "Keep the note under 500 characters."})
     before = evidence.verification
     evidence.verification = status
     evidence.verification_note = note
@@ -412,11 +370,8 @@ def endorse(*, nomination: Nomination, by: User, comment: str) -> Endorsement:
     if by.pk in (nomination.nominee_id, nomination.nominator_id):
         raise ValidationError("You cannot endorse a nomination you are part of.")
     _require_open(nomination, "endorse it")
-    comment = comment.strip()
-    if not comment:
+    if not comment.strip():
         raise ValidationError({"comment": "Say in a sentence why you second this nomination."})
-    if len(comment) > 500:
-        raise ValidationError({"comment": "Keep it under 500 characters."})
     if Endorsement.objects.filter(nomination=nomination, author=by).exists():
         raise ConflictError("You already endorsed this nomination.")
     try:

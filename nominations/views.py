@@ -9,17 +9,19 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthedRequest
+from accounts.models import User
 from accounts.picker import colleague_ids, colleague_picker
 from awards.models import AwardCycle
 from core.errors import ConflictError
-from core.forms import apply_service_errors
+from core.forms import service_errors
 from core.markdown import render as render_markdown
 from nominations import access, services
 from nominations.forms import (
@@ -80,24 +82,23 @@ def new(request: AuthedRequest) -> HttpResponse:
     else:
         form = NominationForm(data)
     if data is not None and not searching and form.is_valid():
-        try:
-            nomination = services.nominate(nominator=user, cycle=cycle, **form.service_data())
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except ConflictError as error:
-            if "url" in error.extra:
+        with service_errors(form):
+            try:
+                nomination = services.nominate(nominator=user, cycle=cycle, **form.service_data())
+            except ConflictError as error:
+                if "url" not in error.extra:
+                    raise
+                # A second nomination of the same person: next to the nominee, with a link.
                 form.add_error("nominee", error.message)
                 context["duplicate_url"] = error.extra["url"]
             else:
-                form.add_error(None, error.message)
-        else:
-            messages.success(
-                request,
-                f"Your nomination of {nomination.nominee} is in. Now make it count: add "
-                "evidence (the customer's own words and measured improvements weigh most) "
-                "and invite colleagues who saw it to endorse it.",
-            )
-            return redirect(nomination)
+                messages.success(
+                    request,
+                    f"Your nomination of {nomination.nominee} is in. Now make it count: add "
+                    "evidence (the customer's own words and measured improvements weigh most) "
+                    "and invite colleagues who saw it to endorse it.",
+                )
+                return redirect(nomination)
     source = data if data is not None else request.GET
     q = source.get("q", "").strip()
     picked = colleague_ids([source.get("nominee", "")])
@@ -166,15 +167,10 @@ def edit(request: AuthedRequest, pk: int) -> HttpResponse:
     else:
         form = NominationEditForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
-            try:
+            with service_errors(form):
                 services.update_nomination(
                     nomination=nomination, by=request.user, **form.cleaned_data
                 )
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            except ConflictError as error:
-                form.add_error(None, error.message)
-            else:
                 messages.success(request, "Your nomination is updated.")
                 return redirect(nomination)
     context["form"] = form
@@ -184,18 +180,29 @@ def edit(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
-    """GET asks for confirmation (works without JavaScript); POST withdraws."""
+    """The nominator or HR (access.can_withdraw): GET asks for confirmation (works without
+    JavaScript), POST withdraws. Once it cannot be withdrawn any more, the page is a 403."""
     nomination = _visible(request, pk)
-    _require(access.can_edit(request.user, nomination))
+    _require(_can_withdraw_now(request.user, nomination))
+    yours = nomination.nominator_id == request.user.pk
     if request.method == "GET":
-        return render(request, "nominations/withdraw.html", {"nomination": nomination})
+        context = {"nomination": nomination, "yours": yours}
+        return render(request, "nominations/withdraw.html", context)
     try:
         services.withdraw(nomination=nomination, by=request.user)
     except ConflictError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Your nomination is withdrawn: it no longer counts.")
+        if yours:
+            messages.success(request, "Your nomination is withdrawn: it no longer counts.")
+        else:
+            messages.success(request, _("The nomination is withdrawn: it no longer counts."))
     return redirect(nomination)
+
+
+def _can_withdraw_now(user: User, nomination: Nomination) -> bool:
+    """Whether the page offers to withdraw it: who may (access) and whether it still can."""
+    return access.can_withdraw(user, nomination) and access.is_open(nomination)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -230,6 +237,7 @@ def _detail_context(
         "cycle": nomination.cycle,
         "show_nominator": access.can_see_nominator(user, nomination),
         "can_edit": can_edit,
+        "can_withdraw": _can_withdraw_now(user, nomination),
         "can_add_evidence": can_add,
         "can_verify": can_verify,
         "can_endorse": my_endorsement is None and access.can_endorse(user, nomination),
@@ -240,8 +248,15 @@ def _detail_context(
         "max_evidence": MAX_EVIDENCE,
         "endorsements": endorsements,
         "my_endorsement": my_endorsement,
-        "is_open": nomination.cycle.is_open and nomination.is_active,
+        "is_open": access.is_open(nomination),
     }
+    if context["show_points"]:
+        # The legend of "How evidence counts", from the tables the points are counted with.
+        context["points_legend"] = {
+            "kinds": [(k, Kind(k).label, points) for k, points in Evidence.BASE_POINTS.items()],
+            "no_improvement": Evidence.NO_IMPROVEMENT_POINTS,
+            "factors": Evidence.FACTORS,
+        }
     if can_add:
         forms = {kind: EvidenceForm(kind=kind) for kind in Kind.values}
         if evidence_form is not None:
@@ -355,15 +370,10 @@ def add_evidence(request: AuthedRequest, pk: int) -> HttpResponse:
         return HttpResponseBadRequest("Choose a kind of evidence.")
     form = EvidenceForm(request.POST, request.FILES, kind=kind)
     if form.is_valid():
-        try:
+        with service_errors(form):
             services.add_evidence(
-                nomination=nomination, by=request.user, kind=kind, **form.service_data()
+                nomination=nomination, by=request.user, kind=kind, **form.cleaned_data
             )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
             return _done(request, nomination, "evidence", f"Added: {form.label.lower()}.")
     return _respond(request, nomination, "evidence", evidence_form=form)
 
@@ -387,16 +397,10 @@ def verify_evidence(request: AuthedRequest, pk: int) -> HttpResponse:
     form = VerifyForm(request.POST, auto_id=f"id_ev{evidence.pk}_%s")
     verified = False
     if form.is_valid():
-        try:
+        with service_errors(form):
             evidence = services.verify_evidence(
-                evidence=evidence,
-                by=request.user,
-                status=form.cleaned_data["status"],
-                note=form.cleaned_data["note"],
+                evidence=evidence, by=request.user, **form.cleaned_data
             )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
             verified = True
     if verified and not request.htmx:
         messages.success(request, f"Marked {evidence.get_verification_display().lower()}.")
@@ -419,16 +423,12 @@ def endorse(request: AuthedRequest, pk: int) -> HttpResponse:
     _require(access.can_endorse(request.user, nomination))
     form = EndorseForm(request.POST)
     if form.is_valid():
-        try:
-            services.endorse(
-                nomination=nomination, by=request.user, comment=form.cleaned_data["comment"]
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except ConflictError as error:
-            # Already endorsed: the form is gone, so say it where the endorsements are.
-            return _respond(request, nomination, "endorsements", notice=error.message)
-        else:
+        with service_errors(form):
+            try:
+                services.endorse(nomination=nomination, by=request.user, **form.cleaned_data)
+            except ConflictError as error:
+                # Already endorsed: the form is gone, so say it where the endorsements are.
+                return _respond(request, nomination, "endorsements", notice=error.message)
             return _done(request, nomination, "endorsements", "Thank you: you endorsed it.")
     return _respond(request, nomination, "endorsements", endorse_form=form)
 
@@ -460,13 +460,8 @@ def invite(request: AuthedRequest, pk: int) -> HttpResponse:
     form = InviteForm(request.POST, nomination_id=nomination.pk)
     if form.is_valid():
         people = list(form.cleaned_data["people"])
-        try:
+        with service_errors(form):
             services.invite_endorsers(nomination=nomination, by=request.user, people=people)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        else:
             names = ", ".join(str(p) for p in people)
             return _done(
                 request,

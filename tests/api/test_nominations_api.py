@@ -11,6 +11,7 @@ from django.utils import timezone
 from PIL import Image
 
 from awards.models import AwardCycle, JudgeAssignment
+from core.audit import AuditEvent
 from nominations import services
 from nominations.models import MAX_EVIDENCE, Category, Endorsement, Evidence, Nomination
 from tests.awards.conftest import make_cycle
@@ -372,6 +373,26 @@ def test_the_nominator_withdraws_it(api, people, nomination):
     assert again.status_code == 409
 
 
+def test_hr_withdraws_it_and_the_audit_log_says_who(api, people, nomination):
+    response = api(people.hr).post(url("api-nomination-withdraw", nomination.pk))
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "withdrawn"
+    [event] = AuditEvent.objects.filter(verb="nomination.withdrawn")
+    assert (event.actor, event.target) == (people.hr, nomination)
+
+
+@pytest.mark.parametrize(("who", "status"), [("colleague", 403), ("stranger", 404)])
+def test_nobody_else_withdraws_it(api, people, nomination, who, status):
+    services.invite_endorsers(nomination=nomination, by=people.nominator, people=[people.colleague])
+
+    response = api(getattr(people, who)).post(url("api-nomination-withdraw", nomination.pk))
+
+    assert response.status_code == status
+    nomination.refresh_from_db()
+    assert nomination.is_active
+
+
 # --- Evidence ---------------------------------------------------------------------------------
 
 
@@ -442,7 +463,7 @@ def test_an_artifact_sent_as_json_needs_its_image(api, people, nomination):
     ("payload", "fields"),
     [
         ({"kind": "customer_words"}, {"quote", "quote_source"}),
-        ({"kind": "measured_improvement"}, set(services.EVIDENCE_FIELDS["measured_improvement"])),
+        ({"kind": "measured_improvement"}, set(Evidence.KIND_FIELDS["measured_improvement"])),
         ({"kind": "front_line_time"}, {"date", "hours", "heard"}),
         ({"kind": "gossip"}, {"kind"}),
         ({}, {"kind"}),
@@ -461,6 +482,8 @@ def test_an_artifact_sent_as_json_needs_its_image(api, people, nomination):
         ({**MEASURED, "before": "lots"}, {"before"}),
         ({**MEASURED, "after": "1e999999"}, {"after"}),
         ({**MEASURED, "higher_is_better": "maybe"}, {"higher_is_better"}),
+        ({**MEASURED, "higher_is_better": "higher"}, {"higher_is_better"}),
+        ({**MEASURED, "higher_is_better": None}, {"higher_is_better"}),
         ({**CUSTOMER_WORDS, "quote": "x" * 2001}, {"quote"}),
     ],
 )
@@ -470,6 +493,20 @@ def test_bad_evidence_is_a_400_with_field_errors(api, people, nomination, payloa
     assert response.status_code == 400
     assert set(response.json()) == fields
     assert nomination.evidence.count() == 0
+
+
+def test_evidence_that_is_not_an_object_is_a_400(api, people, nomination):
+    response = api(people.nominator).post(evidence_url(nomination), [CUSTOMER_WORDS], format="json")
+
+    assert response.status_code == 400
+    assert nomination.evidence.count() == 0
+
+
+def test_evidence_numbers_come_back_as_stored(api, people, nomination):
+    response = api(people.nominator).post(evidence_url(nomination), front_line(hours=1.5))
+
+    assert response.status_code == 201
+    assert (response.json()["hours"], response.json()["points"]) == (1.5, 1.0)
 
 
 def test_input_with_a_lone_surrogate_is_a_400_not_a_500(api, people, nomination):

@@ -9,6 +9,7 @@ services. Every page visited is checked with axe-core (see browsing.py)."""
 import datetime as dt
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from importlib import import_module
 
 import pytest
@@ -310,18 +311,18 @@ def nomination_with_every_kind_of_evidence(office: Office) -> Nomination:
         by=cast.nominator,
         kind=Kind.MEASURED_IMPROVEMENT,
         metric="Calls about refunds",
-        before="120",
-        after="45",
+        before=Decimal(120),
+        after=Decimal(45),
         unit="calls a week",
-        higher_is_better="false",
+        higher_is_better=False,
         period="four weeks before and after",
     )
     add(
         nomination=nomination,
         by=cast.nominator,
         kind=Kind.FRONT_LINE_TIME,
-        date=(timezone.localdate() - dt.timedelta(days=2)).isoformat(),
-        hours="3.5",
+        date=timezone.localdate() - dt.timedelta(days=2),
+        hours=Decimal("3.5"),
         heard="Customers read the old letter as a final demand.",
     )
     image = add(

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from awards.models import AwardCycle
+from core.audit import AuditEvent
 from core.errors import ConflictError
 from nominations import services
 from nominations.models import Endorsement, Evidence, Nomination, WithdrawnEndorsement
@@ -26,8 +27,8 @@ def words(**kw):
 def measured(**kw):
     return {
         "metric": "Calls about refunds",
-        "before": "120",
-        "after": "45",
+        "before": Decimal(120),
+        "after": Decimal(45),
         "unit": "calls/week",
         "higher_is_better": False,
         "period": "4 weeks before and after",
@@ -108,8 +109,38 @@ def test_withdrawing_a_nomination_keeps_it_but_marks_it(nomination, people):
     services.withdraw(nomination=nomination, by=people.nominator)
     nomination.refresh_from_db()
     assert nomination.status == Nomination.Status.WITHDRAWN
+    assert not AuditEvent.objects.filter(verb="nomination.withdrawn")  # their own decision
     with pytest.raises(ConflictError, match="withdrawn"):
         services.withdraw(nomination=nomination, by=people.nominator)
+
+
+def test_hr_withdraws_anyones_nomination_and_the_audit_log_says_who(nomination, people):
+    services.withdraw(nomination=nomination, by=people.hr)
+
+    nomination.refresh_from_db()
+    assert nomination.status == Nomination.Status.WITHDRAWN
+    [event] = AuditEvent.objects.filter(verb="nomination.withdrawn")
+    assert (event.verb, event.actor, event.target) == (
+        "nomination.withdrawn",
+        people.hr,
+        nomination,
+    )
+    assert event.data == {"nominator": people.nominator.pk}
+
+
+@pytest.mark.parametrize("who", ["colleague", "manager", "nominee", "judge", "stranger"])
+def test_nobody_else_withdraws_a_nomination(nomination, people, who):
+    with pytest.raises(PermissionDenied):
+        services.withdraw(nomination=nomination, by=getattr(people, who))
+    nomination.refresh_from_db()
+    assert nomination.is_active
+
+
+def test_a_nomination_cannot_be_withdrawn_once_the_cycle_closes(nomination, people):
+    move(nomination.cycle, Status.JUDGING)
+    for who in (people.nominator, people.hr):
+        with pytest.raises(ConflictError, match="closed"):
+            services.withdraw(nomination=nomination, by=who)
 
 
 # --- Evidence ---------------------------------------------------------------------------------
@@ -125,35 +156,57 @@ def test_customer_words_count_three_points_half_until_verified(nomination, peopl
     assert item.points == Decimal(3)
 
 
+def test_a_nominations_evidence_points_are_the_sum_of_its_items_stored_points(nomination, people):
+    services.add_evidence(
+        nomination=nomination, by=people.nominator, kind=Kind.CUSTOMER_WORDS, **words()
+    )
+    services.add_evidence(
+        nomination=nomination, by=people.nominator, kind=Kind.MEASURED_IMPROVEMENT, **measured()
+    )
+    nomination.refresh_from_db()
+    assert nomination.evidence_points == Decimal("3.5")  # 1.5 + 2, both unverified
+    assert list(nomination.evidence.values_list("points", flat=True)) == [
+        Decimal("1.5"),
+        Decimal("2.0"),
+    ]
+
+
+LOWER = {"before": 10, "after": 4}  # better when lower is better, the default
+HIGHER = {"before": 4, "after": 10}
+
+
+@pytest.mark.parametrize(
+    ("kind", "verification", "numbers", "points"),
+    [
+        (Kind.CUSTOMER_WORDS, "verified", {}, "3"),
+        (Kind.MEASURED_IMPROVEMENT, "unverified", LOWER, "2"),
+        (Kind.MEASURED_IMPROVEMENT, "verified", HIGHER, "1"),
+        (Kind.MEASURED_IMPROVEMENT, "verified", HIGHER | {"higher_is_better": True}, "4"),
+        (Kind.ARTIFACT, "disputed", {"verification_note": "Not ours."}, "0"),
+    ],
+)
+def test_evidence_written_in_bulk_counts_its_points_too(
+    nomination, kind, verification, numbers, points
+):
+    Evidence.objects.bulk_create(
+        [Evidence(nomination=nomination, kind=kind, verification=verification, **numbers)]
+    )
+    assert nomination.evidence.get().points == Decimal(points)
+
+
 def test_a_measured_improvement_that_is_not_one_counts_one_point(nomination, people):
     item = services.add_evidence(
         nomination=nomination,
         by=people.nominator,
         kind=Kind.MEASURED_IMPROVEMENT,
-        **measured(after="130"),
+        **measured(after=Decimal(130)),
     )
     assert item.shows_improvement is False
     assert item.base_points == Decimal(1)
+    assert item.points == Decimal("0.5")
 
 
-def test_a_measured_improvement_needs_every_field(nomination, people):
-    with pytest.raises(ValidationError) as error:
-        services.add_evidence(
-            nomination=nomination,
-            by=people.nominator,
-            kind=Kind.MEASURED_IMPROVEMENT,
-            metric="Calls",
-        )
-    assert set(error.value.message_dict) == {
-        "before",
-        "after",
-        "unit",
-        "higher_is_better",
-        "period",
-    }
-
-
-@pytest.mark.parametrize("value", ["abc", "NaN", "Infinity", "1e12", "-5e10"])
+@pytest.mark.parametrize("value", [Decimal("1e12"), Decimal("-5e10"), Decimal("1e9")])
 def test_absurd_measurements_are_refused(nomination, people, value):
     with pytest.raises(ValidationError) as error:
         services.add_evidence(
@@ -162,7 +215,8 @@ def test_absurd_measurements_are_refused(nomination, people, value):
             kind=Kind.MEASURED_IMPROVEMENT,
             **measured(before=value),
         )
-    assert "before" in error.value.message_dict
+    assert list(error.value.message_dict) == ["before"]
+    assert "This number is too large to be a real measurement." in error.value.messages
 
 
 def test_negative_metrics_are_allowed_for_scores_like_nps(nomination, people):
@@ -170,7 +224,7 @@ def test_negative_metrics_are_allowed_for_scores_like_nps(nomination, people):
         nomination=nomination,
         by=people.nominator,
         kind=Kind.MEASURED_IMPROVEMENT,
-        **measured(before="-12", after="8", higher_is_better=True),
+        **measured(before=Decimal(-12), after=Decimal(8), higher_is_better=True),
     )
     assert item.shows_improvement is True
 
@@ -178,12 +232,12 @@ def test_negative_metrics_are_allowed_for_scores_like_nps(nomination, people):
 @pytest.mark.parametrize(
     ("hours", "date_offset", "field"),
     [
-        ("0", 1, "hours"),
-        ("-2", 1, "hours"),
-        ("12.5", 1, "hours"),
-        ("3", -1, "date"),
-        ("3", 400, "date"),
-        ("1.234", 1, "hours"),
+        (Decimal(0), 1, "hours"),
+        (Decimal(-2), 1, "hours"),
+        (Decimal("12.5"), 1, "hours"),
+        (Decimal(3), -1, "date"),
+        (Decimal(3), 400, "date"),
+        (Decimal("1.234"), 1, "hours"),
     ],
 )
 def test_front_line_time_is_in_the_past_and_at_most_twelve_hours(

@@ -13,7 +13,9 @@ from django.utils import timezone
 from PIL import Image
 
 from awards.models import AwardCycle
+from core.audit import AuditEvent
 from nominations import services
+from nominations.forms import EvidenceForm
 from nominations.models import MAX_EVIDENCE, Endorsement, Evidence, Nomination
 from tests.conftest import make_department, make_user
 from tests.nominations.conftest import category, make_nomination, move
@@ -55,8 +57,11 @@ EVIDENCE = {
 
 
 def add(nomination, by, kind=Kind.CUSTOMER_WORDS, **kw) -> Evidence:
-    data = {**EVIDENCE[kind], **kw} if kind in EVIDENCE else kw
-    return services.add_evidence(nomination=nomination, by=by, kind=kind, **data)
+    """Evidence as the page adds it: the form's typed values, then the service."""
+    data = {**EVIDENCE.get(kind, {}), **kw}
+    form = EvidenceForm(data, {"image": data.pop("image", None)}, kind=kind)
+    assert form.is_valid(), form.errors
+    return services.add_evidence(nomination=nomination, by=by, kind=kind, **form.cleaned_data)
 
 
 @pytest.fixture(autouse=True)
@@ -277,6 +282,19 @@ def test_points_are_explained_to_the_nominator(login, nomination, people):
     assert '<span id="evidence-total">2 points</span>' in html
 
 
+def test_how_evidence_counts_is_told_from_the_tables_it_is_counted_with(login, nomination, people):
+    html = login(people.nominator).get(detail_url(nomination)).content.decode()
+    for line in (
+        "The customer&#x27;s own words: 3 points",
+        "A measured improvement: 4 points (1 when the numbers show no improvement)",
+        "Time on the front line: 2 points",
+        "An image: 1 point",
+    ):
+        assert f"<li>{line}</li>" in html
+    assert "verifies them (×1), half while not yet verified (×0.5)" in html
+    assert "not at all when disputed (×0)." in html
+
+
 def test_the_nominee_sees_no_points_after_the_announcement(login, nomination, people):
     add(nomination, people.nominator)
     move(nomination.cycle, Status.ANNOUNCED)
@@ -376,6 +394,17 @@ def test_front_line_errors_are_shown_next_to_the_field(
     error = html.index(f'id="id_front_line_time_{field}_error"')
     assert message in html[error : error + 300]
     assert '<details class="evidence-add" open>' in html
+    assert not nomination.evidence.exists()
+
+
+@pytest.mark.parametrize("value", ["higher", "yes", ""])
+def test_which_way_is_better_is_chosen_from_the_list_not_guessed(login, nomination, people, value):
+    kind = Kind.MEASURED_IMPROVEMENT
+    post = {"kind": kind, **EVIDENCE[kind], "higher_is_better": value}
+    response = login(people.nominator).post(evidence_url(nomination), post, headers=HTMX)
+    html = response.content.decode()
+    error = html.index('id="id_measured_improvement_higher_is_better_error"')
+    assert "Say whether a higher value is better." in html[error : error + 300]
     assert not nomination.evidence.exists()
 
 
@@ -627,6 +656,50 @@ def test_withdrawing_asks_for_confirmation_first(login, nomination, people):
     assert response.status_code == 302
     nomination.refresh_from_db()
     assert nomination.status == Nomination.Status.WITHDRAWN
+
+
+def test_hr_withdraws_a_nomination_on_the_page_and_it_is_audited(login, nomination, people):
+    client = login(people.hr)
+    url = reverse("nominations:withdraw", args=[nomination.pk])
+    assert f'href="{url}"' in client.get(detail_url(nomination)).content.decode()
+
+    page = client.get(url)
+    assert page.status_code == 200
+    assert b"Withdraw this nomination?" in page.content
+    assert b"your nomination" not in page.content
+    nomination.refresh_from_db()
+    assert nomination.is_active
+
+    response = client.post(url, follow=True)
+    assert response.redirect_chain == [(detail_url(nomination), 302)]
+    assert b"The nomination is withdrawn: it no longer counts." in response.content
+    nomination.refresh_from_db()
+    assert nomination.status == Nomination.Status.WITHDRAWN
+    [event] = AuditEvent.objects.filter(verb="nomination.withdrawn")
+    assert (event.actor, event.target) == (people.hr, nomination)
+
+
+@pytest.mark.parametrize(("who", "status"), [("colleague", 403), ("stranger", 404)])
+def test_others_cannot_withdraw_a_nomination_on_the_page(login, nomination, people, who, status):
+    services.invite_endorsers(nomination=nomination, by=people.nominator, people=[people.colleague])
+    client = login(getattr(people, who))
+    url = reverse("nominations:withdraw", args=[nomination.pk])
+
+    assert client.get(url).status_code == status
+    assert client.post(url).status_code == status
+    nomination.refresh_from_db()
+    assert nomination.is_active
+    if who == "colleague":
+        assert f'href="{url}"' not in client.get(detail_url(nomination)).content.decode()
+
+
+def test_the_withdraw_page_is_gone_once_the_cycle_closes(login, nomination, people):
+    move(nomination.cycle, Status.JUDGING)
+    url = reverse("nominations:withdraw", args=[nomination.pk])
+    for who in (people.nominator, people.hr):
+        client = login(who)
+        assert client.get(url).status_code == 403
+        assert f'href="{url}"' not in client.get(detail_url(nomination)).content.decode()
 
 
 # --- My nominations ---------------------------------------------------------------------------

@@ -25,7 +25,7 @@ CAN_VIEW = {
 ALLOWED = {
     "view": CAN_VIEW,
     "edit": {Status.OPEN: {"nominator"}},
-    "withdraw": {Status.OPEN: {"nominator"}},
+    "withdraw": {Status.OPEN: {"nominator", "hr"}},
     "add_evidence": {Status.OPEN: {"nominator", "hr"}},
     "verify": {Status.OPEN: {"manager", "hr"}, Status.JUDGING: {"manager", "hr"}},
     "endorse": {Status.OPEN: {"colleague", "manager", "hr"}},
