@@ -81,7 +81,9 @@ class CycleSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CycleWriteSerializer(serializers.Serializer):
+# The fields are services.EDITABLE_FIELDS: DRF refuses a field declared here that the list
+# leaves out, and reads one the list adds from the model until it is declared here.
+class CycleWriteSerializer(serializers.ModelSerializer):
     """The settings HR may give a cycle; the service checks dates and the customer floor."""
 
     title = serializers.CharField(max_length=120)
@@ -98,6 +100,10 @@ class CycleWriteSerializer(serializers.Serializer):
         help_text="Department ids whose people may be nominated; empty means every department.",
     )
 
+    class Meta:
+        model = AwardCycle
+        fields = services.EDITABLE_FIELDS
+
 
 class CycleCreateSerializer(CycleWriteSerializer):
     month = serializers.DateField(
@@ -107,6 +113,9 @@ class CycleCreateSerializer(CycleWriteSerializer):
     title = serializers.CharField(
         max_length=120, required=False, allow_blank=True, help_text="Defaults from the month."
     )
+
+    class Meta(CycleWriteSerializer.Meta):
+        fields = (*services.EDITABLE_FIELDS, "month")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

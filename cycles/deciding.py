@@ -8,6 +8,7 @@ with the cycle row locked."""
 import calendar
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -23,7 +24,7 @@ from awards.models import Award, AwardCycle, Decision, standings_changed
 from core import audit, notify
 from core.errors import ConflictError
 from core.tasks import enqueue_on_commit
-from cycles import scoring
+from cycles import scoring, snapshots
 from nominations.models import Evidence, Nomination, ThankYou
 from stories.models import Story
 
@@ -57,19 +58,19 @@ class Ranked:
     composite: Decimal
 
 
+def _ranked(rows: Iterable[snapshots.Row]) -> list[Ranked]:
+    return [Ranked(row.candidate_id, Decimal(row.composite)) for row in rows]
+
+
 def snapshot_ranking(snapshot: dict) -> list[Ranked]:
-    """The computed order stored in a decision's snapshot (cycles/scoring.py `snapshot`)."""
-    rows = sorted(snapshot.get("candidates") or [], key=lambda row: int(row["rank"]))
-    return [Ranked(int(row["candidate_id"]), Decimal(str(row["composite"]))) for row in rows]
+    """The computed order stored in a decision's snapshot (cycles/snapshots.py)."""
+    return _ranked(snapshots.Snapshot.read(snapshot).rows)
 
 
 def effective_ranking(decision: Decision) -> list[Ranked]:
     """The order that stands: HR's override when there is one, else the computed ranking."""
-    computed = snapshot_ranking(decision.snapshot)
-    if not decision.override_ranking:
-        return computed
-    by_id = {row.candidate_id: row for row in computed}
-    return [by_id[pk] for pk in decision.override_ranking if pk in by_id]
+    snapshot = snapshots.Snapshot.read(decision.snapshot)
+    return _ranked(snapshot.standing_order(decision.override_ranking))
 
 
 # --- Citations --------------------------------------------------------------------------------
@@ -229,7 +230,7 @@ def decide(*, cycle: AwardCycle, by: User | None) -> Decision:
         raise ConflictError("This cycle is decided already.", status=cycle.status)
     criteria, inputs = scoring.gather(cycle)
     standings = scoring.score(criteria, inputs)
-    snapshot = scoring.snapshot(criteria, inputs, standings)
+    snapshot = snapshots.Snapshot.of(criteria, inputs, standings).to_json()
     try:
         with transaction.atomic():
             decision = Decision.objects.create(
@@ -313,9 +314,10 @@ def override_ranking(
         raise ValidationError(
             {"justification": f"Keep the justification under {MAX_JUSTIFICATION} characters."}
         )
-    computed = snapshot_ranking(decision.snapshot)
+    snapshot = snapshots.Snapshot.read(decision.snapshot)
+    computed = _ranked(snapshot.rows)
     order = _clean_ranking(ranking, computed)
-    before = [row.candidate_id for row in effective_ranking(decision)]
+    before = [row.candidate_id for row in snapshot.standing_order(decision.override_ranking)]
     by_id = {row.candidate_id: row for row in computed}
     cycle.awards.all().delete()
     _write_awards(cycle, [by_id[pk] for pk in order])

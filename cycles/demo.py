@@ -7,6 +7,7 @@ Idempotent like the other seed steps: a cycle whose month exists already is left
 import datetime as dt
 import io
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -45,8 +46,8 @@ def _words(quote: str, source: str) -> dict:
 def _measured(metric: str, before: str, after: str, unit: str, higher: bool) -> dict:
     return {
         "metric": metric,
-        "before": before,
-        "after": after,
+        "before": Decimal(before),
+        "after": Decimal(after),
         "unit": unit,
         "higher_is_better": higher,
         "period": "four weeks before and after",
@@ -56,7 +57,7 @@ def _measured(metric: str, before: str, after: str, unit: str, higher: bool) -> 
 def _shift(days_ago: int, hours: str, heard: str) -> dict:
     return {
         "date": timezone.localdate() - dt.timedelta(days=days_ago),
-        "hours": hours,
+        "hours": Decimal(hours),
         "heard": heard,
     }
 

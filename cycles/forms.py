@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -62,7 +63,8 @@ class MonthField(forms.DateField):
 
 
 class CycleSettingsForm(forms.Form):
-    """The settings HR edits on a cycle's page (services.update_cycle)."""
+    """The settings HR edits on a cycle's page (services.update_cycle): one field for each of
+    services.EDITABLE_FIELDS, declared here in the order the page shows them."""
 
     title = forms.CharField(max_length=120, label="Title")
     opens_at = DateTimeLocalField(label="Nominations open")
@@ -120,17 +122,18 @@ class CycleSettingsForm(forms.Form):
     def has_frozen_fields(self) -> bool:
         return any(field.disabled for field in self.fields.values())
 
+    def settings(self) -> dict[str, Any]:
+        """The cleaned settings, as the services take them."""
+        data = self.cleaned_data
+        values = {name: data[name] for name in services.EDITABLE_FIELDS}
+        values["eligible_departments"] = list(values["eligible_departments"])
+        return values
+
     def changes(self) -> dict[str, Any]:
         """The keyword arguments for services.update_cycle: only what may still change."""
-        data = self.cleaned_data
-        changes = {
-            name: data[name]
-            for name in services.EDITABLE_FIELDS
-            if name in self.fields and not self.fields[name].disabled
+        return {
+            name: value for name, value in self.settings().items() if not self.fields[name].disabled
         }
-        if not self.fields["eligible_departments"].disabled:
-            changes["eligible_departments"] = list(data["eligible_departments"])
-        return changes
 
 
 class NewCycleForm(CycleSettingsForm):
@@ -144,19 +147,7 @@ class NewCycleForm(CycleSettingsForm):
         label="Copy the rubric of",
     )
 
-    field_order = (
-        "month",
-        "title",
-        "opens_at",
-        "nominations_close_at",
-        "judging_close_at",
-        "winner_count",
-        "cooldown_cycles",
-        "eligible_departments",
-        "blind_judging",
-        "customer_share_floor",
-        "rubric_from",
-    )
+    field_order = ("month", *CycleSettingsForm.base_fields, "rubric_from")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -169,19 +160,7 @@ class NewCycleForm(CycleSettingsForm):
     def create_kwargs(self) -> dict[str, Any]:
         """The keyword arguments for services.create_cycle."""
         data = self.cleaned_data
-        return {
-            "month": data["month"],
-            "title": data["title"],
-            "opens_at": data["opens_at"],
-            "nominations_close_at": data["nominations_close_at"],
-            "judging_close_at": data["judging_close_at"],
-            "winner_count": data["winner_count"],
-            "cooldown_cycles": data["cooldown_cycles"],
-            "blind_judging": data["blind_judging"],
-            "customer_share_floor": data["customer_share_floor"],
-            "eligible_departments": list(data["eligible_departments"]),
-            "rubric_from": data["rubric_from"],
-        }
+        return {"month": data["month"], **self.settings(), "rubric_from": data["rubric_from"]}
 
     def describe_defaults(self) -> dt.date | None:
         """Say under the title and each date what an empty field becomes for the chosen month."""
@@ -207,17 +186,7 @@ class NewCycleForm(CycleSettingsForm):
 
 
 def initial_settings(cycle: AwardCycle) -> dict[str, Any]:
-    return {
-        "title": cycle.title,
-        "opens_at": cycle.opens_at,
-        "nominations_close_at": cycle.nominations_close_at,
-        "judging_close_at": cycle.judging_close_at,
-        "winner_count": cycle.winner_count,
-        "cooldown_cycles": cycle.cooldown_cycles,
-        "eligible_departments": list(cycle.eligible_departments.all()),
-        "blind_judging": cycle.blind_judging,
-        "customer_share_floor": cycle.customer_share_floor,
-    }
+    return model_to_dict(cycle, fields=services.EDITABLE_FIELDS)
 
 
 def suggested_month(latest: AwardCycle | None) -> dt.date:

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,7 +20,8 @@ from accounts.picker import colleague_ids, colleague_picker
 from awards.models import AwardCycle, Criterion, JudgeAssignment, PanelScore
 from core.decorators import hr_required
 from core.errors import ConflictError
-from cycles import access, judging
+from core.forms import service_errors
+from cycles import access, judging, scoring
 from nominations.access import nominators_shown
 from nominations.forms import picker_search
 from nominations.models import Nomination, ThankYou
@@ -62,34 +63,30 @@ def hr_judges(request: AuthedRequest, pk: int) -> HttpResponse:
     if "find" in request.POST:
         # Searching without JavaScript: list the matches to tick, keep who is ticked.
         return _render_judges(request, cycle, form, q=q, picked=picked)
-    errors: list[str] = []
     unconfirmed: list[User] = []
     confirmed = [pk for pk in colleague_ids(request.POST.getlist("confirmed")) if pk in picked]
-    try:
-        judging.assign_judges(
-            cycle=cycle,
-            judges=list(User.objects.filter(pk__in=picked)),
-            by=request.user,
-            confirmed_candidates=confirmed,
-        )
-    except judging.CandidatesOnPanel as error:
-        # Not saved: the page asks HR to tick a confirmation for each of them.
-        errors.append(error.message)
-        unconfirmed = error.people
-    except ConflictError as error:
-        errors.append(error.message)
-    except ValidationError as error:
-        errors.extend(error.messages)
-    else:
-        messages.success(request, "The judges are saved.")
-        return redirect("awards:hr_judges", pk=cycle.pk)
+    with service_errors(form):
+        try:
+            judging.assign_judges(
+                cycle=cycle,
+                judges=list(User.objects.filter(pk__in=picked)),
+                by=request.user,
+                confirmed_candidates=confirmed,
+            )
+        except judging.CandidatesOnPanel as error:
+            # Not saved: the page asks HR to tick a confirmation for each of them.
+            form.add_error(None, error.message)
+            unconfirmed = error.people
+        else:
+            messages.success(request, "The judges are saved.")
+            return redirect("awards:hr_judges", pk=cycle.pk)
     return _render_judges(
         request,
         cycle,
         form,
         q=q,
         picked=picked,
-        errors=errors,
+        errors=list(form.non_field_errors()),
         unconfirmed=unconfirmed,
         confirmed=confirmed,
     )
@@ -111,7 +108,7 @@ def _render_judges(
     )
     progress = judging.judging_progress(cycle)["judges"] if assignments else {}
     competing = set(
-        judging.candidates(cycle)
+        scoring.candidates(cycle)
         .filter(pk__in=[a.judge_id for a in assignments])
         .values_list("pk", flat=True)
     )
@@ -231,7 +228,7 @@ def _judge_context(request: AuthedRequest, cycle: AwardCycle) -> dict[str, Any]:
         return context
     conflicted = access.conflicted_candidate_ids(user, cycle)
     people = list(
-        judging.candidates(cycle).select_related("department").order_by("full_name", "pk")
+        scoring.candidates(cycle).select_related("department").order_by("full_name", "pk")
     )
     visible = [p for p in people if p.pk not in conflicted]
     ids = [p.pk for p in visible]
@@ -287,7 +284,7 @@ def judge_score(request: AuthedRequest, pk: int, candidate_id: int) -> HttpRespo
     cycle = _judge_cycle(request, pk)
     if candidate_id in access.conflicted_candidate_ids(request.user, cycle):
         raise PermissionDenied("You have a conflict of interest with this candidate.")
-    candidate = get_object_or_404(judging.candidates(cycle), pk=candidate_id)
+    candidate = get_object_or_404(scoring.candidates(cycle), pk=candidate_id)
     criteria = _panel_criteria(cycle)
     form = ScoreForm(request.POST, criteria=criteria, candidate_id=candidate.pk)
     form.is_valid()
@@ -298,23 +295,21 @@ def judge_score(request: AuthedRequest, pk: int, candidate_id: int) -> HttpRespo
             note = form.cleaned_data.get(f"note_{criterion.pk}", "")
             if not score and not note:
                 continue  # not scored on this criterion yet
-            try:
-                judging.score_candidate(
-                    cycle=cycle,
-                    judge=request.user,
-                    candidate=candidate,
-                    criterion=criterion,
-                    score=score,
-                    note=note,
-                )
-            except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    name = f"{field}_{criterion.pk}"
-                    form.add_error(name if name in form.fields else None, errors)
-            except ConflictError as error:
-                form.add_error(None, error.message)
-                break
-            else:
+            fields = {"score": f"score_{criterion.pk}", "note": f"note_{criterion.pk}"}
+            with service_errors(form, rename=fields):
+                try:
+                    judging.score_candidate(
+                        cycle=cycle,
+                        judge=request.user,
+                        candidate=candidate,
+                        criterion=criterion,
+                        score=score,
+                        note=note,
+                    )
+                except ConflictError as error:
+                    # Judging closed meanwhile: the other criteria would be refused too.
+                    form.add_error(None, error.message)
+                    break
                 saved += 1
         if form.errors:
             transaction.set_rollback(True)

@@ -6,12 +6,11 @@ from collections.abc import Collection
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.utils.text import get_text_list
 from django.utils.translation import gettext, ngettext
 
 from accounts.models import User
-from awards import eligibility
 from awards.models import AwardCycle, Criterion, JudgeAssignment, PanelScore, standings_changed
 from core import audit
 from core.errors import ConflictError
@@ -25,16 +24,6 @@ MAX_NOTE = 1000
 
 def _lock(cycle: AwardCycle) -> AwardCycle:
     return AwardCycle.objects.select_for_update().get(pk=cycle.pk)
-
-
-# --- Candidates -------------------------------------------------------------------------------
-
-
-def candidates(cycle: AwardCycle) -> QuerySet[User]:
-    """The people competing in a cycle (DESIGN §4), in one query: active employees with an
-    active nomination or an approved thank-you counted in it, in an eligible department, and
-    not a winner in the `cooldown_cycles` cycles before it. The rule is the scoring's."""
-    return User.objects.filter(scoring.competing(cycle)).exclude(eligibility.ineligible(cycle))
 
 
 # --- Judges -----------------------------------------------------------------------------------
@@ -88,7 +77,7 @@ def assign_judges(
     removed = current - set(chosen)
     added = [pk for pk in chosen if pk not in current]
     # The cycle's row lock keeps a nomination from making someone a candidate meanwhile.
-    competing = set(candidates(cycle).filter(pk__in=added).values_list("pk", flat=True))
+    competing = set(scoring.candidates(cycle).filter(pk__in=added).values_list("pk", flat=True))
     unconfirmed = [chosen[pk] for pk in added if pk in competing - set(confirmed_candidates)]
     if unconfirmed:
         raise CandidatesOnPanel(unconfirmed)
@@ -162,7 +151,7 @@ def score_candidate(
     # candidate is not the judge's to learn.
     if candidate.pk in access.conflicted_candidate_ids(judge, cycle):
         raise PermissionDenied("You have a conflict of interest with this candidate.")
-    if not candidates(cycle).filter(pk=candidate.pk).exists():
+    if not scoring.candidates(cycle).filter(pk=candidate.pk).exists():
         raise ValidationError({"candidate": f"{candidate} is not a candidate in this cycle."})
     values = {"cycle": cycle, "score": score, "note": note}
     key = {"judge": judge, "candidate": candidate, "criterion": criterion}
@@ -187,7 +176,7 @@ def judging_progress(cycle: AwardCycle, judge: User | None = None) -> dict:
         judge_ids = [judge.pk]
     else:
         judge_ids = list(cycle.judges.values_list("judge_id", flat=True))
-    competing = candidates(cycle)
+    competing = scoring.candidates(cycle)
     candidate_ids = set(competing.values_list("pk", flat=True))
     criterion_count = cycle.criteria.filter(kind=Criterion.Kind.PANEL).count()
     conflicts = access.conflicts_by_judge(cycle, judge_ids)

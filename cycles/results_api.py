@@ -25,6 +25,7 @@ from awards.models import Award, AwardCycle, Criterion, Decision, PanelScore
 from core.exports import csv_response
 from cycles import access, deciding, judging, scoreboard_cache, scoring
 from cycles.api import IsHRToChange, criterion_kind_field
+from cycles.snapshots import Line, Snapshot
 
 MAX_JUDGES = 50
 MAX_RANKING = 500
@@ -303,19 +304,18 @@ class PanelScoresView(APIView):
 # --- The scoreboard ---------------------------------------------------------------------------
 
 
-def _snapshot_lines(row: dict) -> list[dict]:
-    return [
-        {
-            "criterion": line["criterion_id"],
-            "name": line["name"],
-            "kind": line["kind"],
-            "input": line["input"],
-            "subscore": line["subscore"],
-            "weight": line["weight"],
-            "points": line["points"],
-        }
-        for line in row.get("lines") or []
-    ]
+def _line(line: Line) -> dict:
+    """A line as the API answers it (LineSerializer): the snapshot's, with the criterion's id
+    as `criterion`."""
+    return {
+        "criterion": line.criterion_id,
+        "name": line.name,
+        "kind": line.kind,
+        "input": line.input,
+        "subscore": line.subscore,
+        "weight": line.weight,
+        "points": line.points,
+    }
 
 
 def _override(decision: Decision | None) -> dict | None:
@@ -347,15 +347,23 @@ def scoreboard_data(cycle: AwardCycle) -> tuple[dict, dict[int, User]]:
     number of queries."""
     decision = _decision(cycle)
     standings = scoreboard_cache.standings(cycle, decision)
-    rows = standings.board.rows
+    # Thousands of candidates share a few distinct lines: each is shaped once.
+    shaped: dict[Line, dict] = {}
+
+    def shape(line: Line) -> dict:
+        found = shaped.get(line)
+        if found is None:
+            found = shaped[line] = _line(line)
+        return found
+
     candidates = [
         {
-            "candidate_id": rows[index][0],
-            "rank": rows[index][2] if decision else standings.ranks(index)[0],
-            "composite": rows[index][3],
-            "lines": standings.text_lines(index),
+            "candidate_id": entry.candidate_id,
+            "rank": entry.computed_rank,
+            "composite": entry.composite,
+            "lines": [shape(line) for line in entry.lines],
         }
-        for index in standings.computed_order()
+        for entry in map(standings.entry, standings.computed_order())
     ]
     board = {
         "formula_version": decision.formula_version if decision else scoring.FORMULA_VERSION,
@@ -487,17 +495,14 @@ class ResultsView(APIView):
         decision = Decision.objects.filter(cycle=cycle).first()
         if cycle.status != AwardCycle.Status.ANNOUNCED or decision is None:
             return Response({"detail": "Not announced yet."}, status=status.HTTP_404_NOT_FOUND)
-        lines = {
-            int(row["candidate_id"]): _snapshot_lines(row)
-            for row in decision.snapshot.get("candidates") or []
-        }
+        lines = {row.candidate_id: row.lines for row in Snapshot.read(decision.snapshot).rows}
         winners = [
             {
                 "rank": award.rank,
                 "person": _person(award.recipient),
                 "composite": str(award.composite),
                 "citation": award.citation,
-                "breakdown": lines.get(award.recipient_id, []),
+                "breakdown": [_line(line) for line in lines.get(award.recipient_id, ())],
             }
             for award in _awards(cycle)
         ]

@@ -7,7 +7,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
@@ -21,8 +20,9 @@ from accounts.models import User
 from awards.models import Award, AwardCycle, Decision
 from core.decorators import hr_required
 from core.errors import ConflictError
-from core.forms import apply_service_errors
+from core.forms import service_errors
 from cycles import deciding, scoreboard_cache
+from cycles.snapshots import Line, Snapshot
 from stories.models import Story
 
 Status = AwardCycle.Status
@@ -36,38 +36,16 @@ OVERRIDE_LISTED = 10  # the override form starts from at least this many of the 
 # a page turns only its own rows into dicts, with their people (read fresh) and bars.
 
 
-def _number(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
-
-
-def _snapshot_rows(decision: Decision) -> tuple[list[dict], list[dict]]:
-    snapshot = decision.snapshot
-    rubric = [
-        {"id": c["id"], "name": c["name"], "weight": c["weight"]}
-        for c in snapshot.get("rubric", [])
-    ]
-    order = {r.candidate_id: i for i, r in enumerate(deciding.effective_ranking(decision), 1)}
-    rows = [
-        {
-            "candidate_id": int(row["candidate_id"]),
-            "rank": order.get(int(row["candidate_id"]), int(row["rank"])),
-            "computed_rank": int(row["rank"]),
-            "composite": Decimal(str(row["composite"])),
-            "lines": [
-                {
-                    "criterion_id": line["criterion_id"],
-                    "name": line["name"],
-                    "input": _number(line["input"]),
-                    "subscore": Decimal(line["subscore"]),
-                    "weight": line["weight"],
-                    "points": Decimal(line["points"]),
-                }
-                for line in row["lines"]
-            ],
-        }
-        for row in snapshot.get("candidates", [])
-    ]
-    return rubric, rows
+def _line(line: Line) -> dict[str, Any]:
+    """A line as the pages show it, its numbers as Decimals."""
+    return {
+        "criterion_id": line.criterion_id,
+        "name": line.name,
+        "input": None if line.input is None else Decimal(line.input),
+        "subscore": Decimal(line.subscore),
+        "weight": line.weight,
+        "points": Decimal(line.points),
+    }
 
 
 TWO_PLACES = Decimal("0.01")
@@ -147,13 +125,13 @@ def _override_prefix(standings: scoreboard_cache.Standings, cycle: AwardCycle) -
     down. The service keeps the computed order for everyone left out, so the prefix is
     extended until the remaining rows are in computed order: submitting the form unchanged
     then keeps the order that stands."""
-    rows = standings.board.rows
     order, _ = standings.order("rank")
-    computed = [rows[i][2] for i in order]
+    computed = [standings.ranks(i)[1] for i in order]
     start = len(computed) - 1 if computed else 0
     while start > 0 and computed[start - 1] < computed[start]:
         start -= 1
-    return [rows[i][0] for i in order[: max(cycle.winner_count, OVERRIDE_LISTED, start)]]
+    listed = order[: max(cycle.winner_count, OVERRIDE_LISTED, start)]
+    return [standings.candidate_id(i) for i in listed]
 
 
 # --- HR: the scoreboard and the override -------------------------------------------------------
@@ -189,14 +167,21 @@ class OverrideForm(forms.Form):
 def _page_rows(standings: scoreboard_cache.Standings, page) -> list[SafeString]:
     """The rows of one page of the scoreboard, as HTML (`_row_html`), with their people as
     they are now: one query."""
-    rows = [standings.row(index) for index in page.object_list]
+    entries = [standings.entry(index) for index in page.object_list]
     people = User.objects.select_related("department").in_bulk(
-        {row["candidate_id"] for row in rows}
+        {entry.candidate_id for entry in entries}
     )
     html = []
-    for row in rows:
-        row["person"] = people.get(row["candidate_id"])
-        if row["person"] is not None:
+    for entry in entries:
+        person = people.get(entry.candidate_id)
+        if person is not None:
+            row = {
+                "person": person,
+                "rank": entry.rank,
+                "computed_rank": entry.computed_rank,
+                "composite": Decimal(entry.composite),
+                "lines": [_line(line) for line in entry.lines],
+            }
             row["bar"] = _bar(row)
             html.append(_row_html(row))
     return html
@@ -216,19 +201,18 @@ def hr_scoreboard(request: AuthedRequest, pk: int) -> HttpResponse:
     if decision is not None and cycle.status == Status.DECIDED:
         form = OverrideForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
-            try:
-                deciding.override_ranking(
-                    cycle=cycle,
-                    by=request.user,
-                    ranking=form.ranking_ids(),
-                    justification=form.cleaned_data["justification"],
-                )
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            except ConflictError as error:
-                messages.error(request, error.message)
-                return redirect("awards:hr_scoreboard", pk=cycle.pk)
-            else:
+            with service_errors(form):
+                try:
+                    deciding.override_ranking(
+                        cycle=cycle,
+                        by=request.user,
+                        ranking=form.ranking_ids(),
+                        justification=form.cleaned_data["justification"],
+                    )
+                except ConflictError as error:
+                    # Someone announced or overrode meanwhile: the page shows the real state.
+                    messages.error(request, error.message)
+                    return redirect("awards:hr_scoreboard", pk=cycle.pk)
                 messages.success(request, "The new order is saved and the awards follow it.")
                 return redirect("awards:hr_scoreboard", pk=cycle.pk)
     elif request.method == "POST":
@@ -255,7 +239,7 @@ def hr_scoreboard(request: AuthedRequest, pk: int) -> HttpResponse:
         "page": page,
         "sort": sort,
         "form": form,
-        "nobody": decision is not None and not standings.board.rows,
+        "nobody": decision is not None and not len(standings),
     }
     return render(request, "hr/cycles_scoreboard.html", context)
 
@@ -287,7 +271,7 @@ def results(request: AuthedRequest, pk: int) -> HttpResponse:
     if cycle.status != Status.ANNOUNCED or decision is None:
         raise Http404("The results of this cycle are not announced.")
     awards = list(cycle.awards.select_related("recipient__department").order_by("rank"))
-    lines = {row["candidate_id"]: row["lines"] for row in _snapshot_rows(decision)[1]}
+    lines = {row.candidate_id: row.lines for row in Snapshot.read(decision.snapshot).rows}
     story = (
         Story.objects.filter(
             kind=Story.Kind.AWARD, award_cycle=cycle, status=Story.Status.PUBLISHED
@@ -297,7 +281,10 @@ def results(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     context = {
         "cycle": cycle,
-        "winners": [{"award": a, "lines": lines.get(a.recipient_id, [])} for a in awards],
+        "winners": [
+            {"award": a, "lines": [_line(line) for line in lines.get(a.recipient_id, ())]}
+            for a in awards
+        ],
         "story": story,
     }
     return render(request, "awards/results.html", context)

@@ -26,6 +26,7 @@ does, and the views are not atomic): what it cached under its new version would 
 rollback and be found when a later write reaches the same number.
 """
 
+import functools
 import threading
 from array import array
 from bisect import bisect_left
@@ -33,7 +34,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import NamedTuple
 
 from django.core.cache import cache
 
@@ -41,7 +42,8 @@ from accounts.models import User
 from awards import eligibility
 from awards.models import AwardCycle, Decision
 from core.caching import release_key
-from cycles import deciding, scoring
+from cycles import scoring
+from cycles.snapshots import Line, Row, Snapshot
 
 # Every write moves the key, so an entry never needs to expire to be right: this only lets a
 # cache without an eviction policy free the memory of old versions.
@@ -53,7 +55,8 @@ KEEP = 24 * 60 * 60
 
 @dataclass(frozen=True)
 class Board:
-    """A cycle's standings as cached, in computed rank order. `rows` are (candidate_id, rank,
+    """A cycle's standings as cached: a snapshot (cycles/snapshots.py, scored live or a
+    decision's), packed, in computed rank order. `rows` are (candidate_id, rank,
     computed_rank, composite, lines), the composite a decimal string and lines
     "input,subscore,points;…" in the order of `criteria` (an empty input is None); `rank` is
     the order that stands (HR's override of a decision), the computed rank on a live board.
@@ -61,7 +64,7 @@ class Board:
     indexes; the computed order is the composite order, so it needs none.
 
     Compact on purpose: unpickling 6,000 rows of dicts of Decimals would cost more than a
-    page may take; `Standings.row` builds the full row for the rows a page shows."""
+    page may take; `Standings.entry` reads back the rows a page shows."""
 
     criteria: list[dict]
     rows: list[tuple]
@@ -69,8 +72,11 @@ class Board:
     decided: bool
 
 
-def _text(value: Decimal | None) -> str:
-    return "" if value is None else str(value)
+def _packed(lines: Sequence[Line]) -> str:
+    return ";".join(
+        f"{'' if line.input is None else line.input},{line.subscore},{line.points}"
+        for line in lines
+    )
 
 
 def _by_criterion(criteria: list[dict], rows: list[tuple], points: list[list[Decimal]]):
@@ -83,69 +89,31 @@ def _by_criterion(criteria: list[dict], rows: list[tuple], points: list[list[Dec
     }
 
 
+def _board_of(snapshot: Snapshot, standing: Sequence[Row] | None) -> Board:
+    """The board of a snapshot; `standing` is the order that stands on a decided board (HR's
+    override, if any), None on a live one."""
+    criteria = [item.to_json() for item in snapshot.rubric]
+    at = None if standing is None else {row.candidate_id: i for i, row in enumerate(standing, 1)}
+    number = functools.cache(Decimal)  # a few distinct values, in tens of thousands of lines
+    rows, points = [], []
+    for row in snapshot.rows:
+        rank = row.rank if at is None else at.get(row.candidate_id, row.rank)
+        rows.append((row.candidate_id, rank, row.rank, row.composite, _packed(row.lines)))
+        points.append([number(line.points) for line in row.lines])
+    orders = _by_criterion(criteria, rows, points)
+    if standing is not None:
+        orders["rank"] = array("l", sorted(range(len(rows)), key=lambda i: (rows[i][1], i)))
+    return Board(criteria, rows, orders, decided=standing is not None)
+
+
 def _live_board(cycle: AwardCycle) -> Board:
     criteria, inputs = scoring.gather_all(cycle)
-    standings = scoring.score(criteria, inputs)
-    rubric = [
-        {
-            "id": c.id,
-            "name": c.name,
-            "kind": c.kind,
-            "weight": c.weight,
-            "half_point": None if c.half_point is None else str(c.half_point),
-            "customer_focused": c.customer_focused,
-        }
-        for c in criteria
-    ]
-    rows = [
-        (
-            s.candidate_id,
-            s.rank,
-            s.rank,
-            str(s.composite),
-            ";".join(f"{_text(x.input)},{x.subscore},{x.points}" for x in s.lines),
-        )
-        for s in standings
-    ]
-    points = [[line.points for line in s.lines] for s in standings]
-    return Board(rubric, rows, _by_criterion(rubric, rows, points), decided=False)
+    return _board_of(Snapshot.of(criteria, inputs, scoring.score(criteria, inputs)), None)
 
 
-def _snapshot_board(decision: Decision) -> Board:
-    snapshot = decision.snapshot
-    rubric = [
-        {
-            "id": c["id"],
-            "name": c["name"],
-            "kind": c.get("kind", ""),
-            "weight": c["weight"],
-            "half_point": c.get("half_point"),
-            "customer_focused": c.get("customer_focused", False),
-        }
-        for c in snapshot.get("rubric", [])
-    ]
-    standing = {r.candidate_id: i for i, r in enumerate(deciding.effective_ranking(decision), 1)}
-    computed = sorted(snapshot.get("candidates", []), key=lambda row: int(row["rank"]))
-    rows, points = [], []
-    for row in computed:
-        candidate_id = int(row["candidate_id"])
-        lines = row["lines"]
-        rows.append(
-            (
-                candidate_id,
-                standing.get(candidate_id, int(row["rank"])),
-                int(row["rank"]),
-                str(row["composite"]),
-                ";".join(
-                    f"{'' if x['input'] is None else x['input']},{x['subscore']},{x['points']}"
-                    for x in lines
-                ),
-            )
-        )
-        points.append([Decimal(x["points"]) for x in lines])
-    orders = _by_criterion(rubric, rows, points)
-    orders["rank"] = array("l", sorted(range(len(rows)), key=lambda i: (rows[i][1], i)))
-    return Board(rubric, rows, orders, decided=True)
+def _decided_board(decision: Decision) -> Board:
+    snapshot = Snapshot.read(decision.snapshot)
+    return _board_of(snapshot, snapshot.standing_order(decision.override_ranking))
 
 
 # The few boards this process read last, under the same keys: reading a board of 6,000 rows
@@ -182,12 +150,22 @@ def _board(cycle: AwardCycle, decision: Decision | None) -> Board:
     value = cache.get(key)
     if value is not None:
         return _remember(key, Board(*value))
-    board = _snapshot_board(decision) if decision is not None else _live_board(cycle)
+    board = _decided_board(decision) if decision is not None else _live_board(cycle)
     cache.set(key, (board.criteria, board.rows, board.orders, board.decided), KEEP)
     return _remember(key, board)
 
 
 # --- The standings of one request -------------------------------------------------------------
+
+
+class Entry(NamedTuple):
+    """A row of the standings as this request reads them."""
+
+    candidate_id: int
+    rank: int  # the order that stands: HR's override on a decided board
+    computed_rank: int
+    composite: str
+    lines: list[Line]
 
 
 class Standings:
@@ -202,6 +180,8 @@ class Standings:
         # rows left out above it.
         self._out = [i for i, row in enumerate(board.rows) if row[0] in ineligible]
         self._left_out = set(self._out)
+        # Each criterion's lines, by their packed text: most candidates share a few values.
+        self._read: list[dict[str, Line]] = [{} for _ in self.criteria]
 
     def __len__(self) -> int:
         return len(self.board.rows) - len(self._out)
@@ -243,47 +223,33 @@ class Standings:
         rank = computed - bisect_left(self._out, index)
         return rank, rank
 
-    def row(self, index: int) -> dict[str, Any]:
-        """One row as the page, the API and the export read it (decimals as Decimals)."""
-        candidate_id, _, _, composite, lines = self.board.rows[index]
-        rank, computed_rank = self.ranks(index)
-        parsed = [part.split(",") for part in lines.split(";")] if self.criteria else []
-        return {
-            "candidate_id": candidate_id,
-            "rank": rank,
-            "computed_rank": computed_rank,
-            "composite": Decimal(composite),
-            "lines": [
-                {
-                    "criterion_id": criterion["id"],
-                    "name": criterion["name"],
-                    "kind": criterion["kind"],
-                    "input": Decimal(value) if value else None,
-                    "subscore": Decimal(subscore),
-                    "weight": criterion["weight"],
-                    "points": Decimal(points),
-                }
-                for criterion, (value, subscore, points) in zip(self.criteria, parsed, strict=True)
-            ],
-        }
+    def candidate_id(self, index: int) -> int:
+        return self.board.rows[index][0]
 
-    def text_lines(self, index: int) -> list[dict[str, Any]]:
-        """A row's lines with the numbers as the strings the snapshot stores (the API)."""
-        parsed = self.board.rows[index][4].split(";") if self.criteria else []
+    def entry(self, index: int) -> Entry:
+        """One row, with its lines as the snapshot has them."""
+        candidate_id, _, _, composite, packed = self.board.rows[index]
+        rank, computed_rank = self.ranks(index)
+        return Entry(candidate_id, rank, computed_rank, composite, self._lines(packed))
+
+    def _lines(self, packed: str) -> list[Line]:
+        if not self.criteria:
+            return []
         lines = []
-        for criterion, part in zip(self.criteria, parsed, strict=True):
-            value, subscore, points = part.split(",")
-            lines.append(
-                {
-                    "criterion": criterion["id"],
-                    "name": criterion["name"],
-                    "kind": criterion["kind"],
-                    "input": value or None,
-                    "subscore": subscore,
-                    "weight": criterion["weight"],
-                    "points": points,
-                }
-            )
+        for criterion, memo, part in zip(self.criteria, self._read, packed.split(";"), strict=True):
+            line = memo.get(part)
+            if line is None:
+                value, subscore, points = part.split(",")
+                line = memo[part] = Line(
+                    criterion_id=criterion["id"],
+                    name=criterion["name"],
+                    kind=criterion["kind"],
+                    input=value or None,
+                    subscore=subscore,
+                    weight=criterion["weight"],
+                    points=points,
+                )
+            lines.append(line)
         return lines
 
 

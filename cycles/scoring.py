@@ -5,8 +5,10 @@ aggregate queries for the whole cycle, never a query per candidate.
     gather_all(cycle)         the rubric and the raw inputs of everyone competing, in 6 queries
     ineligible_ids(cycle)     who may not compete in it now, in 1 query (awards/eligibility.py)
     gather(cycle)             the two together: the eligible candidates' inputs, in 7 queries
+    candidates(cycle)         the same people as a QuerySet of users: who is a candidate
     scoreboard(cycle)         gather + score
-    snapshot(...)             the JSON a decision stores, with FORMULA_VERSION
+
+The JSON a decision stores (with FORMULA_VERSION) is written and read in cycles/snapshots.py.
 
 Precision: subscores are rounded to 4 decimals (ROUND_HALF_UP) and a line's points are
 weight × that rounded subscore, so every number on the scoreboard can be recomputed by hand
@@ -22,12 +24,13 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from operator import itemgetter
 
-from django.db.models import Count, DecimalField, Min, Q, Sum
+from django.db.models import Count, DecimalField, Min, Q, QuerySet, Sum
 from django.db.models.functions import Lower
 
-from awards.eligibility import ineligible_ids
+from accounts.models import User
+from awards.eligibility import ineligible, ineligible_ids
 from awards.models import AwardCycle, Criterion, PanelScore
-from nominations.models import Endorsement, Evidence, Nomination, ThankYou
+from nominations.models import Endorsement, Nomination, ThankYou
 
 FORMULA_VERSION = "1"
 
@@ -117,18 +120,6 @@ def panel_subscore(mean: Decimal | None) -> Decimal:
     if not 1 <= mean <= 5:
         raise ValueError(f"A mean judge score is between 1 and 5 (got {mean}).")
     return _round((Decimal(mean) - ONE) / 4, SUBSCORE_PLACES)
-
-
-def evidence_points(*, kind: str, verification: str, no_improvement: bool = False) -> Decimal:
-    """The points of one item of evidence: base points × verification factor; a measured
-    improvement whose numbers show no improvement earns 1 base point instead of 4. The same
-    rule as Evidence.points and nominations.models.evidence_points_sql (which keeps each
-    nomination's `evidence_points`)."""
-    if kind == Evidence.Kind.MEASURED_IMPROVEMENT and no_improvement:
-        base = Evidence.NO_IMPROVEMENT_POINTS
-    else:
-        base = Evidence.BASE_POINTS[kind]
-    return base * Evidence.FACTORS[verification]
 
 
 def peer_support(
@@ -250,18 +241,33 @@ def score(criteria: Sequence[CriterionSpec], inputs: Iterable[Inputs]) -> list[S
     ]
 
 
-# --- Eligibility: cool-down after a win -------------------------------------------------------
-
-
 # --- Gathering the inputs: a constant number of queries ---------------------------------------
 
 
+def counted_nominations(cycle: AwardCycle) -> QuerySet[Nomination]:
+    """The nominations a cycle's standings count: its active ones."""
+    return Nomination.objects.filter(cycle=cycle, status=Nomination.Status.ACTIVE)
+
+
+def counted_thanks(cycle: AwardCycle) -> QuerySet[ThankYou]:
+    """The thank-yous a cycle's standings count: those approved in it."""
+    return ThankYou.objects.filter(cycle=cycle, status=ThankYou.Status.APPROVED)
+
+
 def competing(cycle: AwardCycle) -> Q:
-    """A filter of people: a nominee of an active nomination, or an employee with an approved
-    thank-you counted in the cycle (eligible or not)."""
-    nominated = Nomination.objects.filter(cycle=cycle, status=Nomination.Status.ACTIVE)
-    thanked = ThankYou.objects.filter(cycle=cycle, status=ThankYou.Status.APPROVED)
-    return Q(pk__in=nominated.values("nominee_id")) | Q(pk__in=thanked.values("employee_id"))
+    """A filter of people: a nominee of a counted nomination, or an employee with a counted
+    thank-you (eligible or not). They are the people whose inputs `gather_all` reads."""
+    return Q(pk__in=counted_nominations(cycle).values("nominee_id")) | Q(
+        pk__in=counted_thanks(cycle).values("employee_id")
+    )
+
+
+def candidates(cycle: AwardCycle) -> QuerySet[User]:
+    """The candidates of a cycle (DESIGN §4), in one query: the people `competing` in it who
+    are not `ineligible` (awards/eligibility.py). `gather` keeps the same people among
+    everyone's inputs, and the scoreboard the same rows of its cached board, by leaving out
+    `ineligible_ids`: the same filter, as ids."""
+    return User.objects.filter(competing(cycle)).exclude(ineligible(cycle))
 
 
 def _thanks_totals(cycle: AwardCycle) -> dict[int, int]:
@@ -270,11 +276,7 @@ def _thanks_totals(cycle: AwardCycle) -> dict[int, int]:
     thank-you of the cycle, counted here."""
     # An approved thank-you always has an employee (a constraint): saying so again here would
     # lead SQLite to the (status, employee) index, through every cycle's thank-yous.
-    rows = (
-        ThankYou.objects.filter(cycle=cycle, status=ThankYou.Status.APPROVED)
-        .values_list("employee_id", Lower("customer_email"))
-        .order_by()
-    )
+    rows = counted_thanks(cycle).values_list("employee_id", Lower("customer_email")).order_by()
     addresses: dict[int, set[str]] = defaultdict(set)
     anonymous: dict[int, int] = defaultdict(int)
     for employee_id, email in rows:
@@ -318,7 +320,7 @@ def gather_all(cycle: AwardCycle) -> tuple[list[CriterionSpec], list[Inputs]]:
         for c in Criterion.objects.filter(cycle=cycle).order_by("position", "id")
     ]
     panel_ids = [c.id for c in criteria if c.kind == Kind.PANEL]
-    active = Nomination.objects.filter(cycle=cycle, status=Nomination.Status.ACTIVE).order_by()
+    active = counted_nominations(cycle).order_by()
 
     # E (each nomination keeps its evidence points) and the first nomination, per nominee.
     first: dict[int, dt.datetime] = {}
@@ -383,68 +385,3 @@ def gather(cycle: AwardCycle) -> tuple[list[CriterionSpec], list[Inputs]]:
 def scoreboard(cycle: AwardCycle) -> list[Standing]:
     """The cycle's candidates, scored and ranked from the data as it is now."""
     return score(*gather(cycle))
-
-
-# --- The snapshot a decision stores -----------------------------------------------------------
-
-
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
-def snapshot(
-    criteria: Sequence[CriterionSpec], inputs: Iterable[Inputs], standings: Sequence[Standing]
-) -> dict:
-    """Everything needed to show and re-check a decision later, as plain JSON: the rubric,
-    each candidate's inputs, lines and composite in rank order, and the ranking. Decimals are
-    strings (exact), datetimes ISO 8601."""
-    by_id = {row.candidate_id: row for row in inputs}
-    candidates = []
-    for standing in sorted(standings, key=lambda s: s.rank):
-        row = by_id[standing.candidate_id]
-        candidates.append(
-            {
-                "candidate_id": standing.candidate_id,
-                "rank": standing.rank,
-                "composite": str(standing.composite),
-                "customer_evidence_subscore": str(standing.customer_evidence_subscore),
-                "inputs": {
-                    "evidence": str(row.evidence),
-                    "thanks": row.thanks,
-                    "peer": str(row.peer),
-                    "panel": {str(pk): _text(mean) for pk, mean in row.panel.items()},
-                    "first_nominated_at": (
-                        row.first_nominated_at.isoformat() if row.first_nominated_at else None
-                    ),
-                },
-                "lines": [
-                    {
-                        "criterion_id": line.criterion_id,
-                        "name": line.name,
-                        "kind": line.kind,
-                        "input": _text(line.input),
-                        "subscore": str(line.subscore),
-                        "weight": line.weight,
-                        "points": str(line.points),
-                    }
-                    for line in standing.lines
-                ],
-            }
-        )
-    return {
-        "formula_version": FORMULA_VERSION,
-        "precision": {"subscore": 4, "panel_mean": 4, "composite": 2},
-        "rubric": [
-            {
-                "id": c.id,
-                "name": c.name,
-                "kind": c.kind,
-                "weight": c.weight,
-                "half_point": _text(c.half_point),
-                "customer_focused": c.customer_focused,
-            }
-            for c in criteria
-        ],
-        "candidates": candidates,
-        "ranking": [c["candidate_id"] for c in candidates],
-    }

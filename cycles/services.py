@@ -4,6 +4,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -263,6 +264,8 @@ def create_cycle(
     return cycle
 
 
+# The settings of a cycle HR may edit (update_cycle). The HR console's form, the API's input
+# serializer and the admin take their fields from this list.
 EDITABLE_FIELDS = (
     "title",
     "opens_at",
@@ -272,15 +275,21 @@ EDITABLE_FIELDS = (
     "cooldown_cycles",
     "blind_judging",
     "customer_share_floor",
+    "eligible_departments",
 )
 
 
 @transaction.atomic
 def update_cycle(
-    *, cycle: AwardCycle, by: User | None, eligible_departments=None, **changes
+    *,
+    cycle: AwardCycle,
+    by: User | None,
+    eligible_departments: list[Department] | None = None,
+    **changes: Any,
 ) -> AwardCycle:
-    """Edit a cycle's settings. Settings that change who competes or how they are scored are
-    frozen once judging starts; dates may still be corrected until the cycle is decided."""
+    """Edit a cycle's settings (`EDITABLE_FIELDS`; None departments: unchanged). Settings that
+    change who competes or how they are scored are frozen once judging starts; dates may still
+    be corrected until the cycle is decided."""
     cycle = _lock(cycle)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.forms import BaseForm
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,6 +20,7 @@ from accounts.http import AuthedRequest
 from awards.models import AwardCycle, Criterion
 from core.decorators import hr_required
 from core.errors import ConflictError
+from core.forms import service_errors
 from cycles import services
 from cycles.forms import (
     DATE_FIELDS,
@@ -89,15 +89,15 @@ def hr_cycle_new(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST":
         form = NewCycleForm(request.POST, initial=initial)
         if form.is_valid():
-            try:
-                cycle = services.create_cycle(by=request.user, **form.create_kwargs())
-            except ConflictError as error:
-                form.add_error("month", _conflict_with_link(error))
-            except ValidationError as error:
-                _add_service_errors(form, error)
-            else:
-                messages.success(request, f"“{cycle}” is created as a draft.")
-                return redirect(cycle)
+            with service_errors(form):
+                try:
+                    cycle = services.create_cycle(by=request.user, **form.create_kwargs())
+                except ConflictError as error:
+                    # A cycle of that month exists: say so next to the month, with its link.
+                    form.add_error("month", _conflict_with_link(error))
+                else:
+                    messages.success(request, f"“{cycle}” is created as a draft.")
+                    return redirect(cycle)
     elif request.htmx and request.htmx.target == "cycle-defaults":
         # The month changed: show that month's default dates next to the date inputs.
         typed = {
@@ -137,15 +137,13 @@ def hr_cycle(request: AuthedRequest, pk: int) -> HttpResponse:
     cycle = get_object_or_404(AwardCycle, pk=pk)
     form = CycleSettingsForm(request.POST if request.method == "POST" else None, cycle=cycle)
     if request.method == "POST" and form.is_valid():
-        try:
-            cycle = services.update_cycle(cycle=cycle, by=request.user, **form.changes())
-        except ConflictError as error:
-            # The cycle moved on since the page was loaded: show the real state.
-            messages.error(request, error.message)
-            return redirect(cycle)
-        except ValidationError as error:
-            _add_service_errors(form, error)
-        else:
+        with service_errors(form):
+            try:
+                cycle = services.update_cycle(cycle=cycle, by=request.user, **form.changes())
+            except ConflictError as error:
+                # The cycle moved on since the page was loaded: show the real state.
+                messages.error(request, error.message)
+                return redirect(cycle)
             messages.success(request, "The cycle's settings are saved.")
             return redirect(cycle)
     return render(request, "hr/cycles_detail.html", _cycle_context(cycle, form))
@@ -359,15 +357,3 @@ def _explain(item: dict[str, Any]) -> dict[str, Any]:
         "half_point": half_point if computed else None,
         "computed": computed,
     }
-
-
-# --- Helpers --------------------------------------------------------------------------------
-
-
-def _add_service_errors(form: BaseForm, error: ValidationError) -> None:
-    """A service's ValidationError next to the fields it names; the rest above the form."""
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from awards.models import AwardCycle, Criterion, Decision, PanelScore, standings_changed
 from cycles import judging, services
+from cycles.results_api import LineSerializer
 from tests.awards.conftest import make_cycle
 from tests.conftest import make_user
 from tests.nominations.conftest import make_nomination, move
@@ -214,6 +215,79 @@ def test_hr_sees_the_snapshot_after_the_decision(api, cast):
     assert body["decided"] is True
     assert [row["candidate"]["id"] for row in body["candidates"]] == snapshot["ranking"]
     assert body["candidates"][0]["composite"] == snapshot["candidates"][0]["composite"]
+
+
+def test_the_decided_scoreboard_and_export_read_exactly_as_the_live_ones_did(api, cast):
+    # Live standings and the decision's snapshot are one shape (cycles/snapshots.py): when
+    # nothing changed in between, deciding changes no byte of the answer but `decided`.
+    cast.judging()
+    judging.score_candidate(
+        cycle=cast.cycle, judge=cast.judge, candidate=cast.alice, criterion=cast.panel, score=5
+    )
+    client = api(cast.hr)
+    live = client.get(url("scoreboard", cast.cycle)).content
+    live_csv = client.get(url("export", cast.cycle)).content
+    cast.cycle = services.transition(cycle=cast.cycle, to=Status.DECIDED, by=cast.hr)
+
+    decided = client.get(url("scoreboard", cast.cycle)).content
+
+    assert decided == live.replace(b'"decided":false', b'"decided":true')
+    assert client.get(url("export", cast.cycle)).content == live_csv
+
+
+def test_a_scoreboard_row_and_its_export_keep_their_exact_shape(api, cast):
+    cast.decide()
+    client = api(cast.hr)
+    body = client.get(url("scoreboard", cast.cycle)).json()
+    alice = body["candidates"][0]
+
+    assert list(body) == [
+        "formula_version",
+        "criteria",
+        "candidates",
+        "cycle",
+        "decided",
+        "override",
+    ]
+    assert body["criteria"][0] == {
+        "id": body["criteria"][0]["id"],
+        "name": "Customer-awareness evidence",
+        "kind": "customer_evidence",
+        "weight": 40,
+        "half_point": "6.00",
+        "customer_focused": True,
+    }
+    assert list(alice) == ["candidate", "rank", "composite", "lines"]
+    assert (alice["candidate"]["id"], alice["rank"], alice["composite"]) == (
+        cast.alice.pk,
+        1,
+        "18.75",
+    )
+    assert alice["lines"][2] == {
+        "criterion": cast.panel.pk,
+        "name": "Customer impact",
+        "kind": "panel",
+        "input": "5.0000",
+        "subscore": "1.0000",
+        "weight": 15,
+        "points": "15.0000",
+    }
+    assert list(alice["lines"][2]) == list(LineSerializer().fields)
+    assert alice["lines"][4]["input"] is None  # a panel criterion nobody scored
+    csv_line = client.get(url("export", cast.cycle)).content.decode().splitlines()[1]
+    assert csv_line == (
+        f"1,Alice Archer,{cast.alice.email},18.75,0,0.0000,40,0.0000,0,0.0000,15,0.0000,"
+        "5.0000,1.0000,15,15.0000,1.0,0.2500,15,3.7500,,0.0000,15,0.0000"
+    )
+
+
+def test_the_results_breakdown_is_the_winners_scoreboard_row(api, cast):
+    cast.announce()
+    scoreboard = api(cast.hr).get(url("scoreboard", cast.cycle)).json()
+    results = api(cast.employee).get(url("results", cast.cycle)).json()
+    winner = results["winners"][0]
+    assert list(winner) == ["rank", "person", "composite", "citation", "breakdown"]
+    assert winner["breakdown"] == scoreboard["candidates"][0]["lines"]
 
 
 def test_a_judge_sees_the_scoreboard_only_once_decided(api, cast):

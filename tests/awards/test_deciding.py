@@ -8,6 +8,7 @@ from awards.models import Award, AwardCycle, Criterion, Decision
 from core.audit import AuditEvent
 from core.errors import ConflictError
 from cycles import deciding, judging, scoring, services
+from cycles.snapshots import Snapshot
 from nominations import services as nominations
 from tests.awards.conftest import make_cycle
 from tests.conftest import make_department, make_user
@@ -144,7 +145,7 @@ def test_the_snapshot_is_json_with_the_rubric_the_inputs_the_ranking_and_formula
     criteria, inputs = scoring.gather(decided.cycle)
     standings = scoring.score(criteria, inputs)
     assert snapshot == json.loads(
-        json.dumps(scoring.snapshot(criteria, inputs, standings), cls=DjangoJSONEncoder)
+        json.dumps(Snapshot.of(criteria, inputs, standings).to_json(), cls=DjangoJSONEncoder)
     )
 
 

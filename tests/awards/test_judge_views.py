@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from awards.models import AwardCycle, Criterion, JudgeAssignment, PanelScore
-from cycles import judging
+from cycles import judging, scoring
 from nominations import services as nominations
 from nominations.models import Evidence
 from tests.awards.conftest import make_cycle
@@ -307,7 +307,7 @@ def _judging_cycle(size: int, month: dt.date):
     judging.assign_judges(cycle=cycle, judges=[judge], by=hr)
     cycle = move(cycle, Status.JUDGING)
     criterion = cycle.criteria.filter(kind=Criterion.Kind.PANEL).first()
-    for person in judging.candidates(cycle)[:2]:
+    for person in scoring.candidates(cycle)[:2]:
         judging.score_candidate(
             cycle=cycle, judge=judge, candidate=person, criterion=criterion, score=4
         )

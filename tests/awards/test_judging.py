@@ -164,8 +164,8 @@ def scored_ids(cycle) -> set[int]:
 
 def test_the_candidates_are_those_the_scoring_ranks(panel):
     expected = {panel.nina, panel.nick, panel.eve, panel.rita, panel.judge, panel.tom}
-    assert set(judging.candidates(panel.cycle)) == expected
-    assert set(judging.candidates(panel.cycle).values_list("pk", flat=True)) == scored_ids(
+    assert set(scoring.candidates(panel.cycle)) == expected
+    assert set(scoring.candidates(panel.cycle).values_list("pk", flat=True)) == scored_ids(
         panel.cycle
     )
 
@@ -179,7 +179,7 @@ def test_recent_winners_people_who_left_and_other_departments_are_not_candidates
     panel.eve.department = support
     panel.eve.save()
     panel.cycle.eligible_departments.set([support])
-    assert set(judging.candidates(panel.cycle)) == {panel.eve}
+    assert set(scoring.candidates(panel.cycle)) == {panel.eve}
     assert scored_ids(panel.cycle) == {panel.eve.pk}
 
 

@@ -16,8 +16,9 @@ from awards import eligibility
 from awards.models import Award, AwardCycle, Criterion, PanelScore
 from cycles import scoring
 from cycles.scoring import CriterionSpec, Inputs
+from cycles.snapshots import Snapshot
 from nominations import services as nomination_services
-from nominations.models import Endorsement, Evidence, Nomination, ThankYou
+from nominations.models import Endorsement, Evidence, Nomination, ThankYou, evidence_points
 from tests.awards.conftest import make_cycle
 from tests.conftest import make_department, make_user
 from tests.nominations.conftest import category, make_nomination
@@ -302,7 +303,7 @@ def test_the_snapshot_of_the_worked_example_is_plain_json(doc_cycle):
     criteria, rows = scoring.gather(march)
     standings = scoring.score(criteria, rows)
 
-    data = json.loads(json.dumps(scoring.snapshot(criteria, rows, standings)))
+    data = json.loads(json.dumps(Snapshot.of(criteria, rows, standings).to_json()))
 
     assert data["formula_version"] == scoring.FORMULA_VERSION == "1"
     assert [c["name"] for c in data["rubric"]] == [EVIDENCE, THANKS, IMPACT, PEER, INNOVATION]
@@ -418,9 +419,7 @@ def test_a_mean_outside_1_to_5_is_refused():
 def test_evidence_points_are_base_points_times_the_verification_factor(
     kind, verification, no_improvement, expected
 ):
-    points = scoring.evidence_points(
-        kind=kind, verification=verification, no_improvement=no_improvement
-    )
+    points = evidence_points(kind=kind, verification=verification, no_improvement=no_improvement)
     assert points == D(expected)
 
 
@@ -660,7 +659,7 @@ def test_ranks_run_from_one_to_n_and_no_candidate_is_scored_twice():
 
 def test_no_candidates_score_to_an_empty_board():
     assert scoring.score(TIE_RUBRIC, []) == []
-    assert scoring.snapshot(TIE_RUBRIC, [], [])["ranking"] == []
+    assert Snapshot.of(TIE_RUBRIC, [], []).to_json()["ranking"] == []
 
 
 # --- Candidates and eligibility ---------------------------------------------------------------

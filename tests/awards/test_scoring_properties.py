@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from awards.models import Criterion
 from cycles import scoring
 from cycles.scoring import CriterionSpec, Inputs
+from nominations.models import Evidence, evidence_points
 
 Kind = Criterion.Kind
 PROFILE = settings(max_examples=100, deadline=None)
@@ -88,11 +89,11 @@ def composite_of(rubric, rows, pk) -> Decimal:
 
 
 @PROFILE
-@given(board=boards(), extra=st.sampled_from(list(scoring.Evidence.BASE_POINTS)))
+@given(board=boards(), extra=st.sampled_from(list(Evidence.BASE_POINTS)))
 def test_adding_verified_evidence_never_lowers_a_composite(board, extra):
     rubric, rows = board
     row = rows[0]
-    added = scoring.evidence_points(kind=extra, verification="verified")
+    added = evidence_points(kind=extra, verification="verified")
     more = [with_evidence(row, row.evidence + added), *rows[1:]]
     assert composite_of(rubric, more, row.candidate_id) >= composite_of(
         rubric, rows, row.candidate_id
@@ -102,14 +103,14 @@ def test_adding_verified_evidence_never_lowers_a_composite(board, extra):
 @PROFILE
 @given(
     board=boards(),
-    kind=st.sampled_from(list(scoring.Evidence.BASE_POINTS)),
+    kind=st.sampled_from(list(Evidence.BASE_POINTS)),
     items=st.integers(1, 5),
 )
 def test_verifying_evidence_never_lowers_a_composite(board, kind, items):
     rubric, rows = board
     row = rows[0]
-    unverified = scoring.evidence_points(kind=kind, verification="unverified") * items
-    verified = scoring.evidence_points(kind=kind, verification="verified") * items
+    unverified = evidence_points(kind=kind, verification="unverified") * items
+    verified = evidence_points(kind=kind, verification="verified") * items
     before = [with_evidence(row, row.evidence + unverified), *rows[1:]]
     after = [with_evidence(row, row.evidence + verified), *rows[1:]]
     assert composite_of(rubric, after, row.candidate_id) >= composite_of(

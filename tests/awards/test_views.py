@@ -830,19 +830,14 @@ def test_queries_do_not_grow_with_the_rubric(hr):
     assert len(big) == len(small)
 
 
-# --- Admin --------------------------------------------------------------------------------------
+def test_the_form_the_api_and_the_admin_take_the_editable_settings_from_the_service():
+    from django.contrib import admin
 
+    from cycles.api import CycleSerializer, CycleWriteSerializer
+    from cycles.forms import CycleSettingsForm
 
-def test_the_admin_shows_cycles_read_only_with_their_rubric(client, db):
-    admin = make_user(is_staff=True, is_superuser=True)
-    client.force_login(admin, backend="accounts.backends.ModelBackend")
-    cycle = make_cycle()
-    assert client.get(reverse("admin:awards_awardcycle_changelist")).status_code == 200
-    page = client.get(reverse("admin:awards_awardcycle_change", args=[cycle.pk]))
-    html = page.content.decode()
-    assert page.status_code == 200
-    assert "Customer-awareness evidence" in html  # the criteria inline
-    assert 'name="status"' not in html  # status changes only through the service
-    assert cycle.get_absolute_url() in html
-    assert client.get(reverse("admin:awards_awardcycle_add")).status_code == 403
-    assert client.get(reverse("admin:awards_judgeassignment_changelist")).status_code == 200
+    assert set(CycleSettingsForm.base_fields) == set(services.EDITABLE_FIELDS)
+    assert tuple(CycleWriteSerializer().fields) == services.EDITABLE_FIELDS
+    assert set(services.EDITABLE_FIELDS) <= set(CycleSerializer.Meta.fields)
+    cycle_admin = admin.site._registry[AwardCycle]
+    assert cycle_admin.fieldsets[-1][1]["fields"] == services.EDITABLE_FIELDS
