@@ -62,7 +62,6 @@ class UserAdmin(DjangoUserAdmin):
     autocomplete_fields = ["manager", "department"]
     readonly_fields = [
         "avatar",
-        "avatar_thumbnail",
         "is_superuser",
         "last_login",
         "date_joined",

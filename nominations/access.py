@@ -81,9 +81,17 @@ def can_edit(user: User, nomination: Nomination) -> bool:
 
 
 def can_withdraw(user: User, nomination: Nomination) -> bool:
-    """The nominator, or HR for anyone's nomination (the service audits it). Whether it can
-    still be withdrawn is `is_open`: a conflict, not a refusal."""
-    return nomination.nominator_id == user.pk or user.is_hr
+    """The nominator; or HR (audited by the service), unless they are nominated in the same
+    cycle themselves: taking a rival's nomination away, or their own, is a conflict of
+    interest, left to another HR member. Whether it can still be withdrawn is `is_open`: a
+    conflict, not a refusal."""
+    if nomination.nominator_id == user.pk:
+        return True
+    if not user.is_hr:
+        return False
+    return not Nomination.objects.filter(
+        cycle_id=nomination.cycle_id, nominee=user, status=Nomination.Status.ACTIVE
+    ).exists()
 
 
 def may_add_evidence(user: User, nomination: Nomination) -> bool:

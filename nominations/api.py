@@ -1,11 +1,12 @@
 """Nominations, evidence and endorsements over the API (DESIGN §6, §7).
-
 Serializers check the shape of the input (evidence goes through the page's own EvidenceForm);
 nominations/services.py decides every rule and nominations/access.py who may see what;
 core.api.exception_handler maps their errors. A nomination the caller may not see answers 404
 for every action, never 403, so that its existence is not revealed; a visible one the caller
 may not change answers 403.
 """
+
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -293,12 +294,36 @@ class EvidenceUploadSerializer(EvidenceInputSerializer):
         fields = [*EvidenceInputSerializer.Meta.fields, "image"]
 
 
+class _Scalar(serializers.Field):
+    """A JSON string, number or boolean, handed on as the form expects it: the page's form
+    parses it, with the page's messages. An object or a list is refused here; the form would
+    store its printed form as text, or fail on it as a date."""
+
+    default_error_messages = {"invalid": "Give a single value, not a list or an object."}
+
+    def to_internal_value(self, data: object) -> object:
+        if isinstance(data, bool) or data is None:
+            return data
+        if not isinstance(data, str | int | float | Decimal):
+            self.fail("invalid")
+        return str(data)
+
+
+class EvidenceValuesSerializer(serializers.Serializer):
+    """Only the shape of each value; EvidenceForm reads them."""
+
+    def get_fields(self) -> dict:
+        return {name: _Scalar(required=False) for name in EvidenceForm.Meta.fields}
+
+
 def evidence_input(request: Request) -> dict:
     """The kind, then that kind's fields parsed by EvidenceForm: the keyword arguments of
     services.add_evidence, or a 400 with the messages by field."""
     kind = EvidenceKindSerializer(data=request.data)
     kind.is_valid(raise_exception=True)
-    form = EvidenceForm(request.data, request.FILES, kind=kind.validated_data["kind"])
+    values = EvidenceValuesSerializer(data=request.data)
+    values.is_valid(raise_exception=True)
+    form = EvidenceForm(values.validated_data, request.FILES, kind=kind.validated_data["kind"])
     if not form.is_valid():
         raise ValidationError(form.errors.as_data())
     return {"kind": form.kind, **form.cleaned_data}
@@ -528,6 +553,7 @@ class NominationEvidenceView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         nomination = get_visible(request.user, pk)
+        services.check_may_add_evidence(nomination=nomination, by=request.user)
         evidence = services.add_evidence(
             nomination=nomination, by=request.user, **evidence_input(request)
         )

@@ -1,6 +1,7 @@
 """Forms of the nomination pages. They turn text into typed values and check its shape; the
 services decide the rules. EvidenceForm parses the API's evidence too (nominations/api.py)."""
 
+import datetime as dt
 import json
 from decimal import Decimal
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.picker import PICKER_QUERY_LENGTH
-from core.metrics import FRONT_LINE_HOURS_RANGE
+from core.metrics import FRONT_LINE_HOURS_RANGE, check_front_line_day
 from nominations.models import TOO_LARGE, Category, Evidence, base_points_for
 
 Kind = Evidence.Kind
@@ -228,6 +229,14 @@ class EvidenceForm(forms.ModelForm):
             field.error_messages["required"] = REQUIRED_MESSAGES[name]
             if isinstance(field, forms.CharField):
                 field.validators.append(whole_characters)
+
+    def clean_date(self) -> dt.date | None:
+        """Checked with the other fields, so that every problem shows at once; the service
+        checks it again when it saves."""
+        day = self.cleaned_data.get("date")
+        if day is not None:
+            check_front_line_day(day)
+        return day
 
     @property
     def label(self) -> str:

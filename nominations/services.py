@@ -50,7 +50,7 @@ def _lock_open_cycle(cycle: AwardCycle | None) -> AwardCycle:
 
 def check_nominee(*, cycle: AwardCycle, nominee: User, nominator: User | None) -> None:
     """The eligibility rules, as field errors on `nominee` (the cool-down after a win is the
-    rule the scoring applies too: cycles/scoring.py)."""
+    rule the scoring applies too: awards/eligibility.py)."""
     if nominator is not None and nominee.pk == nominator.pk:
         raise ValidationError({"nominee": "You cannot nominate yourself. Nominate a colleague."})
     if not nominee.is_active:
@@ -249,6 +249,15 @@ def _invitation(nomination: Nomination, *, by: User, to: User) -> tuple[str, dic
 # --- Evidence ---------------------------------------------------------------------------------
 
 
+def check_may_add_evidence(*, nomination: Nomination, by: User) -> None:
+    """PermissionDenied for someone who may not add evidence, ConflictError once the nomination
+    no longer takes it. The API asks before it reads the input (a refusal is a refusal, whatever
+    was sent); add_evidence asks again under the lock."""
+    if not access.may_add_evidence(by, nomination):
+        raise PermissionDenied("Only the nominator can add evidence.")
+    _require_open(nomination, "add evidence")
+
+
 @transaction.atomic
 def add_evidence(
     *,
@@ -273,9 +282,7 @@ def add_evidence(
     The form (nominations/forms.py EvidenceForm) says which fields a kind needs; the ranges of
     numbers are the model's validators, checked here again for any caller."""
     nomination = _lock_nomination(nomination)  # the lock serialises the count below
-    if not access.may_add_evidence(by, nomination):
-        raise PermissionDenied("Only the nominator can add evidence.")
-    _require_open(nomination, "add evidence")
+    check_may_add_evidence(nomination=nomination, by=by)
     if nomination.evidence.count() >= MAX_EVIDENCE:
         raise ConflictError(f"A nomination can carry at most {MAX_EVIDENCE} items of evidence.")
     evidence = Evidence(

@@ -13,11 +13,30 @@ HOURS_RANGE = "Hours must be more than 0 and at most 12 for one day."
 CHUNK = 2000
 
 
-def count_points(apps, schema_editor):
-    """Store the points of the evidence already there, counted by the model's own rule
-    (Evidence.count_points, on an unsaved instance), then each nomination's sum of them."""
-    from nominations.models import Evidence as Rule
+# The rule as it stood when the column was added, frozen here: a later change to the model's
+# rule must not change what this migration wrote.
+BASE_POINTS = {
+    "customer_words": Decimal(3),
+    "measured_improvement": Decimal(4),
+    "front_line_time": Decimal(2),
+    "artifact": Decimal(1),
+}
+NO_IMPROVEMENT_POINTS = Decimal(1)
+FACTORS = {"verified": Decimal("1.0"), "unverified": Decimal("0.5"), "disputed": Decimal(0)}
 
+
+def points_then(kind, verification, before, after, higher_is_better) -> Decimal:
+    base = BASE_POINTS[kind]
+    if kind == "measured_improvement" and before is not None and after is not None:
+        # An unanswered direction counted as "lower is better".
+        improved = after > before if higher_is_better else after < before
+        if not improved:
+            base = NO_IMPROVEMENT_POINTS
+    return base * FACTORS[verification]
+
+
+def count_points(apps, schema_editor):
+    """Store the points of the evidence already there, then each nomination's sum of them."""
     Evidence = apps.get_model("nominations", "Evidence")
     Nomination = apps.get_model("nominations", "Nomination")
     fields = ("kind", "verification", "before", "after", "higher_is_better")
@@ -25,7 +44,7 @@ def count_points(apps, schema_editor):
     for chunk in batched(rows.iterator(chunk_size=CHUNK), CHUNK):
         by_points = defaultdict(list)
         for pk, *values in chunk:
-            by_points[Rule(**dict(zip(fields, values, strict=True))).count_points()].append(pk)
+            by_points[points_then(*values)].append(pk)
         for points, pks in by_points.items():
             Evidence.objects.filter(pk__in=pks).update(points=points)
     total = (

@@ -335,6 +335,8 @@ def moderate_thanks(
     their manager, and is final; so is rejecting (HR still sees rejected ones). `employee`
     assigns the thank-you first (HR only). The decision and the note come as
     hr_forms.ModerateForm gives them."""
+    if decision not in ("approve", "reject"):
+        raise ValueError(f"Unknown decision: {decision!r}")  # the form or serializer let it in
     thank_you = _lock(thank_you)
     _check_moderator(thank_you, by)
     if thank_you.status == Status.PENDING_CONFIRMATION:

@@ -552,6 +552,52 @@ def test_evidence_cannot_be_added_after_nominations_close(api, people, nominatio
     assert response.status_code == 409
 
 
+@pytest.mark.parametrize(
+    "payload",
+    [
+        front_line(date=20260314),
+        front_line(date=["2026-03-14"]),
+        CUSTOMER_WORDS | {"quote": {"text": "Finally a letter I understand."}},
+        MEASURED | {"before": [120]},
+    ],
+)
+def test_a_list_an_object_or_a_number_where_the_form_wants_text_is_a_400(
+    api, people, nomination, payload
+):
+    response = api(people.nominator).post(evidence_url(nomination), payload)
+
+    assert response.status_code == 400
+    assert set(response.json()) <= {"date", "quote", "before"}
+    assert not nomination.evidence.exists()
+
+
+def test_who_may_not_add_evidence_is_refused_before_their_input_is_read(api, people, nomination):
+    # The nominee's manager may see the nomination but not add to it: 403, not the form's 400.
+    response = api(people.manager).post(evidence_url(nomination), {"kind": "customer_words"})
+
+    assert response.status_code == 403
+
+
+def test_a_closed_nomination_is_a_409_whatever_the_input(api, people, nomination):
+    move(nomination.cycle, Status.JUDGING)
+
+    response = api(people.nominator).post(evidence_url(nomination), {"kind": "customer_words"})
+
+    assert response.status_code == 409
+
+
+def test_hr_nominated_in_the_same_cycle_cannot_withdraw_a_rivals_nomination(
+    api, people, nomination
+):
+    make_nomination(nominator=people.colleague, nominee=people.hr, cycle=nomination.cycle)
+
+    response = api(people.hr).post(url("api-nomination-withdraw", nomination.pk))
+
+    assert response.status_code == 403
+    nomination.refresh_from_db()
+    assert nomination.is_active
+
+
 def test_a_dispute_needs_a_note(api, people, nomination):
     evidence = add_words(nomination, people.nominator)
 

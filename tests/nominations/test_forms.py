@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from nominations.forms import EvidenceForm
 from nominations.models import Evidence
@@ -17,7 +18,11 @@ MEASURED = {
     "higher_is_better": "false",
     "period": "four weeks before and after",
 }
-FRONT_LINE = {"date": "2030-01-10", "hours": "3.5", "heard": "Long waits on the phone."}
+FRONT_LINE = {
+    "date": (timezone.localdate() - dt.timedelta(days=3)).isoformat(),
+    "hours": "3.5",
+    "heard": "Long waits on the phone.",
+}
 
 pytestmark = pytest.mark.django_db  # the model's constraints are checked against the database
 
@@ -46,7 +51,7 @@ def test_time_on_the_front_line_comes_out_typed():
     form = EvidenceForm(FRONT_LINE, kind=Kind.FRONT_LINE_TIME)
 
     assert form.is_valid(), form.errors
-    assert form.cleaned_data["date"] == dt.date(2030, 1, 10)
+    assert form.cleaned_data["date"] == timezone.localdate() - dt.timedelta(days=3)
     assert form.cleaned_data["hours"] == Decimal("3.5")
 
 
@@ -108,6 +113,20 @@ def test_front_line_problems_are_refused_next_to_the_field(data, field, message)
 
     assert list(errors) == [field]
     assert message in errors[field][0]
+
+
+@pytest.mark.parametrize(
+    ("days_ago", "message"),
+    [(-1, "The date cannot be in the future."), (400, "The date is more than a year ago.")],
+)
+def test_a_date_out_of_range_shows_with_the_other_problems(days_ago, message):
+    day = (timezone.localdate() - dt.timedelta(days=days_ago)).isoformat()
+    errors = errors_of(Kind.FRONT_LINE_TIME, FRONT_LINE | {"date": day, "hours": "13"})
+
+    assert errors == {
+        "date": [message],
+        "hours": ["Hours must be more than 0 and at most 12 for one day."],
+    }
 
 
 def test_every_problem_shows_at_once():

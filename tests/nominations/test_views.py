@@ -693,6 +693,20 @@ def test_others_cannot_withdraw_a_nomination_on_the_page(login, nomination, peop
         assert f'href="{url}"' not in client.get(detail_url(nomination)).content.decode()
 
 
+def test_hr_nominated_in_the_same_cycle_is_not_offered_to_withdraw_a_rivals_nomination(
+    login, nomination, people
+):
+    make_nomination(nominator=people.colleague, nominee=people.hr, cycle=nomination.cycle)
+    client = login(people.hr)
+    url = reverse("nominations:withdraw", args=[nomination.pk])
+
+    assert f'href="{url}"' not in client.get(detail_url(nomination)).content.decode()
+    assert client.get(url).status_code == 403
+    assert client.post(url).status_code == 403
+    nomination.refresh_from_db()
+    assert nomination.is_active
+
+
 def test_the_withdraw_page_is_gone_once_the_cycle_closes(login, nomination, people):
     move(nomination.cycle, Status.JUDGING)
     url = reverse("nominations:withdraw", args=[nomination.pk])
