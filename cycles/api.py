@@ -2,7 +2,6 @@
 input; cycles/services.py decides every rule; core.api.exception_handler maps its errors."""
 
 import datetime as dt
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
@@ -20,6 +19,7 @@ from awards.models import AwardCycle, Criterion
 from awards.months import check_year
 from core.api import EnumField
 from cycles import services
+from cycles.forms import DATE_FIELDS
 
 # Far enough for any real cycle, near enough that date arithmetic never leaves the calendar.
 MAX_CRITERIA = 20
@@ -81,19 +81,12 @@ class CycleSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-# The fields are services.EDITABLE_FIELDS: DRF refuses a field declared here that the list
-# leaves out, and reads one the list adds from the model until it is declared here.
+# The fields are services.EDITABLE_FIELDS, built from the model: its types, limits and help
+# texts are the one definition (DRF turns the model's Min/MaxValueValidators into min_value and
+# max_value). Declared here is only what the model does not say.
 class CycleWriteSerializer(serializers.ModelSerializer):
     """The settings HR may give a cycle; the service checks dates and the customer floor."""
 
-    title = serializers.CharField(max_length=120)
-    opens_at = serializers.DateTimeField(validators=[_in_range])
-    nominations_close_at = serializers.DateTimeField(validators=[_in_range])
-    judging_close_at = serializers.DateTimeField(validators=[_in_range])
-    winner_count = serializers.IntegerField(min_value=1, max_value=10)
-    cooldown_cycles = serializers.IntegerField(min_value=0, max_value=24)
-    blind_judging = serializers.BooleanField()
-    customer_share_floor = serializers.IntegerField(min_value=0, max_value=100)
     eligible_departments = serializers.PrimaryKeyRelatedField(
         many=True,
         queryset=Department.objects.all(),
@@ -103,6 +96,7 @@ class CycleWriteSerializer(serializers.ModelSerializer):
     class Meta:
         model = AwardCycle
         fields = services.EDITABLE_FIELDS
+        extra_kwargs = {name: {"validators": [_in_range]} for name in DATE_FIELDS}
 
 
 class CycleCreateSerializer(CycleWriteSerializer):
@@ -110,12 +104,12 @@ class CycleCreateSerializer(CycleWriteSerializer):
         validators=[_in_range],
         help_text="Any day of the month the cycle recognises; stored as the first day.",
     )
-    title = serializers.CharField(
-        max_length=120, required=False, allow_blank=True, help_text="Defaults from the month."
-    )
 
     class Meta(CycleWriteSerializer.Meta):
         fields = (*services.EDITABLE_FIELDS, "month")
+        extra_kwargs = CycleWriteSerializer.Meta.extra_kwargs | {
+            "title": {"allow_blank": True, "help_text": "Defaults from the month."}
+        }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -149,26 +143,26 @@ class CriterionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CriterionInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=80)
+class CriterionInputSerializer(serializers.ModelSerializer):
+    # One row of a rubric: its types and limits are the model's.
     kind = criterion_kind_field()
-    weight = serializers.IntegerField(min_value=0, max_value=100, help_text="Percent.")
-    half_point = serializers.DecimalField(
-        max_digits=6,
-        decimal_places=2,
-        coerce_to_string=False,
-        min_value=Decimal("0.01"),
-        required=False,
-        allow_null=True,
-        help_text="The input at which the criterion earns half its points; required for every "
-        "kind but panel (ignored there).",
-    )
-    customer_focused = serializers.BooleanField(
-        required=False,
-        default=False,
-        help_text="Settable for panel criteria; customer_evidence and customer_thanks always "
-        "are, peer_support never is.",
-    )
+
+    class Meta:
+        model = Criterion
+        fields = ["name", "kind", "weight", "half_point", "customer_focused"]
+        extra_kwargs = {
+            "weight": {"help_text": "Percent."},
+            "half_point": {
+                "coerce_to_string": False,
+                "help_text": "The input at which the criterion earns half its points; required "
+                "for every kind but panel (ignored there).",
+            },
+            "customer_focused": {
+                "default": False,
+                "help_text": "Settable for panel criteria; customer_evidence and customer_thanks "
+                "always are, peer_support never is.",
+            },
+        }
 
 
 ConflictWithAllowed = inline_serializer(

@@ -264,20 +264,14 @@ def decision_summary(decision: Decision) -> dict:
 # --- Override ---------------------------------------------------------------------------------
 
 
-def _clean_ranking(ranking: object, computed: list[Ranked]) -> list[int]:
+def _check_ranking(ids: list[int], computed: list[Ranked]) -> list[int]:
     """HR's order: distinct candidate ids of the snapshot, all of them or the first few (the
     others keep their computed order after them)."""
     known = [row.candidate_id for row in computed]
     if not known:
         raise ValidationError({"ranking": "Nobody was a candidate: there is no order to change."})
-    if not isinstance(ranking, list | tuple) or not ranking:
+    if not ids:
         raise ValidationError({"ranking": "Give the candidates in the order you want."})
-    try:
-        ids = [int(pk) for pk in ranking if not isinstance(pk, bool)]
-    except (TypeError, ValueError):
-        ids = []
-    if len(ids) != len(ranking):
-        raise ValidationError({"ranking": "The ranking must be a list of candidate ids."})
     if len(set(ids)) != len(ids):
         raise ValidationError({"ranking": "A candidate appears twice in the ranking."})
     strangers = [pk for pk in ids if pk not in set(known)]
@@ -316,7 +310,7 @@ def override_ranking(
         )
     snapshot = snapshots.Snapshot.read(decision.snapshot)
     computed = _ranked(snapshot.rows)
-    order = _clean_ranking(ranking, computed)
+    order = _check_ranking(ranking, computed)
     before = [row.candidate_id for row in snapshot.standing_order(decision.override_ranking)]
     by_id = {row.candidate_id: row for row in computed}
     cycle.awards.all().delete()

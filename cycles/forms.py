@@ -1,10 +1,11 @@
 """HTML forms of the HR cycle console. They check shape only; cycles.services decides the rules."""
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -62,39 +63,55 @@ class MonthField(forms.DateField):
         return first_of_month(cleaned) if cleaned else None
 
 
+def _model_field(model: type[models.Model], name: str, **page: Any) -> forms.Field:
+    """The form field of a model field, made by the model: its type, whether it is required,
+    its initial value and its limits (`page` adds what only the page says: its label, help and
+    widget). Django leaves a model field's Min/MaxValueValidators to Model.full_clean, which
+    these forms never run (the service saves), so they become the form field's
+    min_value/max_value here, which also puts min and max on the input."""
+    field = model._meta.get_field(name)
+    # The model's validators, and those of the column's own range: the strictest of each holds.
+    lows = [v.limit_value for v in field.validators if isinstance(v, MinValueValidator)]
+    highs = [v.limit_value for v in field.validators if isinstance(v, MaxValueValidator)]
+    limits = {"min_value": max(lows)} if lows else {}
+    if highs:
+        limits["max_value"] = min(highs)
+    return field.formfield(**limits, **page)
+
+
 class CycleSettingsForm(forms.Form):
     """The settings HR edits on a cycle's page (services.update_cycle): one field for each of
-    services.EDITABLE_FIELDS, declared here in the order the page shows them."""
+    services.EDITABLE_FIELDS, in the order the page shows them, each made by the model."""
 
-    title = forms.CharField(max_length=120, label="Title")
-    opens_at = DateTimeLocalField(label="Nominations open")
-    nominations_close_at = DateTimeLocalField(label="Nominations close")
-    judging_close_at = DateTimeLocalField(label="Judging closes")
-    winner_count = forms.IntegerField(
-        min_value=1, max_value=10, initial=1, label="Number of winners"
+    title = _model_field(AwardCycle, "title", label="Title")
+    opens_at = _model_field(
+        AwardCycle, "opens_at", form_class=DateTimeLocalField, label="Nominations open"
     )
-    cooldown_cycles = forms.IntegerField(
-        min_value=0,
-        max_value=24,
-        initial=3,
-        label="Cool-down (cycles)",
-        help_text="A winner cannot be nominated again for this many following cycles.",
+    nominations_close_at = _model_field(
+        AwardCycle, "nominations_close_at", form_class=DateTimeLocalField, label="Nominations close"
     )
-    eligible_departments = ModelCheckboxesField(
+    judging_close_at = _model_field(
+        AwardCycle, "judging_close_at", form_class=DateTimeLocalField, label="Judging closes"
+    )
+    winner_count = _model_field(AwardCycle, "winner_count", label="Number of winners")
+    cooldown_cycles = _model_field(AwardCycle, "cooldown_cycles", label="Cool-down (cycles)")
+    eligible_departments = _model_field(
+        AwardCycle,
+        "eligible_departments",
+        form_class=ModelCheckboxesField,
         queryset=Department.objects.order_by("name"),
-        required=False,
         label="Eligible departments",
         help_text="Tick none to let every department take part.",
     )
-    blind_judging = forms.BooleanField(
-        required=False,
-        initial=True,
+    blind_judging = _model_field(
+        AwardCycle,
+        "blind_judging",
         label="Blind judging: judges do not see who nominated a candidate",
+        help_text="",
     )
-    customer_share_floor = forms.IntegerField(
-        min_value=0,
-        max_value=100,
-        initial=50,
+    customer_share_floor = _model_field(
+        AwardCycle,
+        "customer_share_floor",
         label="Customer-focused floor (%)",
         help_text="The least share of the rubric's weight that must be customer-focused.",
     )
@@ -200,19 +217,13 @@ def suggested_month(latest: AwardCycle | None) -> dt.date:
 
 
 class CriterionForm(forms.Form):
-    name = forms.CharField(max_length=80, label="Name")
+    name = _model_field(Criterion, "name", label="Name")
     # A blank first choice: a new row starts blank (and stays "unchanged", so it is ignored)
     # even when it was added by posting the table back, where no initial value applies.
     kind = forms.ChoiceField(choices=[("", "Choose a kind"), *Criterion.Kind.choices], label="Kind")
-    weight = forms.IntegerField(min_value=0, max_value=100, label="Weight (%)")
-    half_point = forms.DecimalField(
-        required=False,
-        max_digits=6,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        label="Half point",
-    )
-    customer_focused = forms.BooleanField(required=False, label="Customer-focused")
+    weight = _model_field(Criterion, "weight", label="Weight (%)")
+    half_point = _model_field(Criterion, "half_point", label="Half point", help_text="")
+    customer_focused = _model_field(Criterion, "customer_focused", label="Customer-focused")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

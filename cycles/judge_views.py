@@ -158,18 +158,20 @@ def judge_home(request: AuthedRequest) -> HttpResponse:
 
 
 class ScoreForm(forms.Form):
-    """One candidate's panel scores: a 1–5 choice and a note per panel criterion. The shape
-    only: the service says what a valid score is."""
+    """One candidate's panel scores: a 1–5 choice and a note per panel criterion. The form
+    reads a whole number; the service says which scores are valid, so a number off the scale
+    is refused in its words, after the phase and the criterion."""
 
     def __init__(self, *args, criteria: list[Criterion], candidate_id: int, **kwargs) -> None:
         kwargs.setdefault("auto_id", f"id_c{candidate_id}_%s")
         super().__init__(*args, **kwargs)
         self.criteria = criteria
         for criterion in criteria:
-            self.fields[f"score_{criterion.pk}"] = forms.CharField(
+            self.fields[f"score_{criterion.pk}"] = forms.IntegerField(
                 required=False,
                 label=f"{criterion.name}: your score",
                 widget=forms.RadioSelect(choices=SCORE_CHOICES),
+                error_messages={"invalid": judging.SCORE_OUT_OF_RANGE},
             )
             self.fields[f"note_{criterion.pk}"] = forms.CharField(
                 required=False,
@@ -205,7 +207,7 @@ def _initial_scores(cycle: AwardCycle, judge: User) -> dict[int, dict[str, Any]]
     for row in PanelScore.objects.filter(cycle=cycle, judge=judge).values(
         "candidate_id", "criterion_id", "score", "note"
     ):
-        initial[row["candidate_id"]][f"score_{row['criterion_id']}"] = str(row["score"])
+        initial[row["candidate_id"]][f"score_{row['criterion_id']}"] = row["score"]
         initial[row["candidate_id"]][f"note_{row['criterion_id']}"] = row["note"]
     return initial
 
@@ -291,11 +293,13 @@ def judge_score(request: AuthedRequest, pk: int, candidate_id: int) -> HttpRespo
     saved = 0
     with transaction.atomic():
         for criterion in criteria:
-            score = form.cleaned_data.get(f"score_{criterion.pk}", "")
-            note = form.cleaned_data.get(f"note_{criterion.pk}", "")
-            if not score and not note:
-                continue  # not scored on this criterion yet
             fields = {"score": f"score_{criterion.pk}", "note": f"note_{criterion.pk}"}
+            if fields["score"] in form.errors:
+                continue  # not a number: the form says so next to the field
+            score = form.cleaned_data.get(fields["score"])
+            note = form.cleaned_data.get(fields["note"], "")
+            if score is None and not note:
+                continue  # not scored on this criterion yet
             with service_errors(form, rename=fields):
                 try:
                     judging.score_candidate(

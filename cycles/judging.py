@@ -20,6 +20,7 @@ Status = AwardCycle.Status
 ASSIGNABLE = (Status.DRAFT, Status.OPEN, Status.JUDGING)
 MIN_SCORE, MAX_SCORE = 1, 5
 MAX_NOTE = 1000
+SCORE_OUT_OF_RANGE = f"Give a score from {MIN_SCORE} to {MAX_SCORE}."
 
 
 def _lock(cycle: AwardCycle) -> AwardCycle:
@@ -102,15 +103,10 @@ def assign_judges(
 # --- Panel scores -----------------------------------------------------------------------------
 
 
-def _clean_score(score: object, note: str) -> tuple[int, str]:
+def _check_score(score: int | None, note: str) -> tuple[int, str]:
     errors: dict[str, str] = {}
-    if isinstance(score, bool) or not isinstance(score, int):
-        try:
-            score = int(str(score).strip())
-        except ValueError:
-            score = None
     if score is None or not MIN_SCORE <= score <= MAX_SCORE:
-        errors["score"] = "Give a score from 1 to 5."
+        errors["score"] = SCORE_OUT_OF_RANGE
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         errors["note"] = f"Keep the note under {MAX_NOTE} characters (it has {len(note)})."
@@ -126,10 +122,11 @@ def score_candidate(
     judge: User,
     candidate: User,
     criterion: Criterion,
-    score: int,
+    score: int | None,
     note: str = "",
 ) -> PanelScore:
-    """Record (or change) a judge's 1–5 score of a candidate on one panel criterion.
+    """Record (or change) a judge's 1–5 score of a candidate on one panel criterion. The score
+    comes parsed (None: the judge gave none, only a note, which is refused too).
 
     The phase is the rule: scores can be given and changed while the cycle is in judging, and
     judging closes when HR decides the cycle. `judging_close_at` is the date judges are asked
@@ -146,7 +143,7 @@ def score_candidate(
         )
     if criterion.cycle_id != cycle.pk or criterion.kind != Criterion.Kind.PANEL:
         raise ValidationError({"criterion": "Choose one of this cycle's panel criteria."})
-    score, note = _clean_score(score, note)
+    score, note = _check_score(score, note)
     # The conflict first: whether someone the judge may not score (themself, above all) is a
     # candidate is not the judge's to learn.
     if candidate.pk in access.conflicted_candidate_ids(judge, cycle):

@@ -29,6 +29,7 @@ Status = AwardCycle.Status
 SEGMENTS = 6  # colours of the stacked bar, repeated past six criteria
 SCOREBOARD_PAGE_SIZE = 50  # rows of the scoreboard per page
 OVERRIDE_LISTED = 10  # the override form starts from at least this many of the top candidates
+NOT_IDS = "The ranking must be a list of candidate ids."
 
 
 # --- Rows of a scoreboard, live or from the decision's snapshot ---------------------------------
@@ -153,14 +154,16 @@ class OverrideForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
-    def ranking_ids(self) -> list[int | str]:
-        """The leading number of each line; anything else is passed on for the service to
-        refuse in words."""
-        ids: list[int | str] = []
-        for line in self.cleaned_data.get("ranking", "").splitlines():
+    def clean_ranking(self) -> list[int]:
+        """The leading number of each line, as the candidate ids for the service."""
+        ids: list[int] = []
+        for line in self.cleaned_data["ranking"].splitlines():
             token = line.strip().split(" ")[0].rstrip(".,—-") if line.strip() else ""
-            if token:
-                ids.append(int(token) if token.isascii() and token.isdigit() else token)
+            if not token:
+                continue
+            if not (token.isascii() and token.isdigit()):
+                raise forms.ValidationError(NOT_IDS, code="invalid")
+            ids.append(int(token))
         return ids
 
 
@@ -206,7 +209,7 @@ def hr_scoreboard(request: AuthedRequest, pk: int) -> HttpResponse:
                     deciding.override_ranking(
                         cycle=cycle,
                         by=request.user,
-                        ranking=form.ranking_ids(),
+                        ranking=form.cleaned_data["ranking"],
                         justification=form.cleaned_data["justification"],
                     )
                 except ConflictError as error:

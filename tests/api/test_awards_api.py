@@ -160,6 +160,16 @@ def test_a_score_is_from_1_to_5(api, cast, score):
     assert "score" in response.json()
 
 
+@pytest.mark.parametrize("score", ["five", 4.5, True, None])
+def test_a_score_is_a_whole_number(api, cast, score):
+    cast.judging()
+    body = cast.score(cast.alice) | {"score": score}
+    response = api(cast.judge).post(url("panel-scores", cast.cycle), body)
+    assert response.status_code == 400
+    assert list(response.json()) == ["score"]
+    assert not PanelScore.objects.exists()
+
+
 def test_only_panel_criteria_are_scored(api, cast):
     cast.judging()
     computed = cast.cycle.criteria.exclude(kind=Criterion.Kind.PANEL).first()
@@ -383,6 +393,16 @@ def test_an_override_names_only_candidates(api, cast):
         url("override", cast.cycle), {"ranking": [cast.employee.pk], "justification": WHY}
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("ranking", [["bob"], [True], "1,2", [1.5]])
+def test_an_override_ranking_is_a_list_of_ids(api, cast, ranking):
+    cast.decide()
+    response = api(cast.hr).post(
+        url("override", cast.cycle), {"ranking": ranking, "justification": WHY}
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["ranking"]
 
 
 def test_an_undecided_order_cannot_change(api, cast):

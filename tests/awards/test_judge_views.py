@@ -164,6 +164,31 @@ def test_a_score_outside_1_to_5_is_refused_next_to_the_field(login, panel, value
     assert not PanelScore.objects.exists()
 
 
+@pytest.mark.parametrize("value", ["five", "4.5", "1e3"])
+def test_a_score_that_is_not_a_whole_number_is_refused_once_in_the_same_words(login, panel, value):
+    response = login(panel.judge).post(
+        score_url(panel.cycle, panel.nina),
+        scores(panel, impact=value, innovation="5"),
+        HTTP_HX_REQUEST="true",
+    )
+    page = response.content.decode()
+    assert page.count("Give a score from 1 to 5.") == 1
+    assert f'id="id_c{panel.nina.pk}_score_{panel.impact.pk}_error"' in page
+    assert not PanelScore.objects.exists()  # nor the other criterion's
+
+
+def test_a_note_without_a_score_asks_for_the_score(login, panel):
+    response = login(panel.judge).post(
+        score_url(panel.cycle, panel.nina),
+        scores(panel, impact="", note="Kind to every caller."),
+        HTTP_HX_REQUEST="true",
+    )
+    page = response.content.decode()
+    assert page.count("Give a score from 1 to 5.") == 1
+    assert f'id="id_c{panel.nina.pk}_score_{panel.impact.pk}_error"' in page
+    assert not PanelScore.objects.exists()
+
+
 def test_an_htmx_save_swaps_the_candidates_form(login, panel):
     response = login(panel.judge).post(
         score_url(panel.cycle, panel.nina),

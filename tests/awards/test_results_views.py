@@ -124,6 +124,17 @@ def test_a_ranking_that_is_not_ids_gets_a_readable_error(login, panel):
     assert 'id="id_ranking_error"' in response.content.decode()
 
 
+def test_the_override_form_reads_the_leading_number_of_each_line():
+    from cycles.results_views import OverrideForm
+
+    form = OverrideForm({"ranking": "12. Tom Thanked\n\n  7 — Ann\r\n3,", "justification": ""})
+    assert form.is_valid()
+    assert form.cleaned_data["ranking"] == [12, 7, 3]
+    for text in ("Tom", "12\n-3 Ann", "١٢ Tom"):
+        form = OverrideForm({"ranking": text, "justification": ""})
+        assert form.errors == {"ranking": ["The ranking must be a list of candidate ids."]}, text
+
+
 def test_no_override_form_once_announced(login, panel):
     move(panel.cycle, Status.ANNOUNCED)
     assert "Change the order" not in login(panel.hr).get(board_url(panel.cycle)).content.decode()

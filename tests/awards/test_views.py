@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -841,3 +842,49 @@ def test_the_form_the_api_and_the_admin_take_the_editable_settings_from_the_serv
     assert set(services.EDITABLE_FIELDS) <= set(CycleSerializer.Meta.fields)
     cycle_admin = admin.site._registry[AwardCycle]
     assert cycle_admin.fieldsets[-1][1]["fields"] == services.EDITABLE_FIELDS
+
+
+LIMITS = [
+    ("winner_count", 0, "Ensure this value is greater than or equal to 1."),
+    ("winner_count", 11, "Ensure this value is less than or equal to 10."),
+    ("cooldown_cycles", -1, "Ensure this value is greater than or equal to 0."),
+    ("cooldown_cycles", 25, "Ensure this value is less than or equal to 24."),
+    ("customer_share_floor", -1, "Ensure this value is greater than or equal to 0."),
+    ("customer_share_floor", 101, "Ensure this value is less than or equal to 100."),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "message"), LIMITS)
+def test_the_page_and_the_api_take_a_settings_limits_from_the_model(db, name, value, message):
+    from cycles.api import CycleCreateSerializer, CycleUpdateSerializer
+    from cycles.forms import DATE_FIELDS, CycleSettingsForm, NewCycleForm
+
+    with pytest.raises(ValidationError) as error:
+        AwardCycle(**{name: value}).clean_fields(exclude=["title", "month", *DATE_FIELDS])
+    assert error.value.message_dict == {name: [message]}
+    for form in (CycleSettingsForm({name: value}), NewCycleForm({name: value})):
+        assert form.errors[name] == [message]
+    for serializer in (
+        CycleUpdateSerializer(data={name: value}, partial=True),
+        CycleCreateSerializer(data={name: value}),
+    ):
+        assert not serializer.is_valid()
+        assert serializer.errors[name] == [message]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("weight", 101, "Ensure this value is less than or equal to 100."),
+        ("weight", -1, "Ensure this value is greater than or equal to 0."),
+        ("half_point", "0", "Ensure this value is greater than or equal to 0.01."),
+    ],
+)
+def test_the_page_and_the_api_take_a_rubric_rows_limits_from_the_model(name, value, message):
+    from cycles.api import CriterionInputSerializer
+    from cycles.forms import CriterionForm
+
+    assert CriterionForm({name: value}).errors[name] == [message]
+    serializer = CriterionInputSerializer(data={name: value}, partial=True)
+    assert not serializer.is_valid()
+    assert serializer.errors[name] == [message]
