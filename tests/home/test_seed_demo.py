@@ -42,7 +42,9 @@ def _media_root(settings, demo_media):
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker, demo_media):
-    """The demo, seeded once for this module; what the command printed."""
+    """The demo, seeded once for this module; what the command printed. Every test that uses
+    it asks for `db` too, so that pytest-django runs it before the transactional tests, which
+    empty the tables the demo needs (the categories a data migration seeded)."""
     with (
         django_db_blocker.unblock(),
         override_settings(MEDIA_ROOT=demo_media),
@@ -145,7 +147,7 @@ def test_a_rerun_keeps_edits_and_fills_in_what_is_missing(seeded, db):
     assert User.objects.count() == len(PEOPLE)
 
 
-def test_prints_the_password_and_the_demo_logins(seeded):
+def test_prints_the_password_and_the_demo_logins(seeded, db):
     assert DEMO_PASSWORD in seeded
     for email in (HR_EMAIL, "leo.martin@plaudit.example", "maria.santos@plaudit.example"):
         assert email in seeded
