@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Where links in e-mails and QR codes point: where `make run` serves, unless SITE_URL is given.
+SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test lint fmt install migrate seed check-deploy bench clean
 
@@ -25,7 +27,7 @@ seed: migrate
 run: seed
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	@echo "Plaudit is starting on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	SITE_URL='$(SITE_URL)' $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -10,12 +10,38 @@ from django.contrib import messages
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts import services, sso
+from accounts import access, services, sso
 from accounts.models import User
 from core import notify
+
+# allauth's mail to an address that signs up but already has an account (an imported
+# colleague, most often): ours explains what to do instead (templates/account/email/).
+ALREADY_EXISTS = "account/email/account_already_exists"
+
+
+def already_exists_context(email: str) -> dict:
+    """What the "you already have an account" e-mail says: whether HR imported the person and
+    they never set a password, whether single sign-on is the way in, and whether a password
+    may be set at all (with OIDC_ONLY, only for the break-glass addresses)."""
+    person = User.objects.filter(email__iexact=email).first()
+    apps = settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS", [])
+    return {
+        "subject": _("You already have a Plaudit account"),
+        "imported": bool(
+            person and person.imported_from_directory and not person.has_usable_password()
+        ),
+        "sso_name": apps[0]["name"] if settings.OIDC_ENABLED and apps else "",
+        "password_allowed": access.password_allowed(email),
+        # Both at the site's public address, like every link we mail (allauth's reset link
+        # would name the host the sign-up came through).
+        "login_url": settings.SITE_URL + reverse("account_login"),
+        "password_reset_url": settings.SITE_URL + reverse("account_reset_password"),
+        "site_url": settings.SITE_URL,
+    }
 
 
 def signup_allowed(email: str) -> bool:
@@ -42,6 +68,8 @@ class AccountAdapter(DefaultAccountAdapter):
         on commit like ours. allauth renders the message here, where the request is at hand,
         and only the rendered strings are queued. With the immediate backend it is sent at
         once, as allauth does by default."""
+        if template_prefix == ALREADY_EXISTS:
+            context = {**context, **already_exists_context(email)}
         if not notify.runs_tasks_later():
             return super().send_mail(template_prefix, email, context)
         request = allauth_context.request
@@ -70,14 +98,14 @@ class AccountAdapter(DefaultAccountAdapter):
     def authenticate(self, request: HttpRequest, **credentials) -> User | None:
         """With OIDC_ONLY, a password opens only the break-glass accounts. Refused before the
         password is checked, so the answer says nothing about it."""
-        if not sso.password_allowed(credentials.get("email", "")):
+        if not access.password_allowed(credentials.get("email", "")):
             raise ValidationError(
                 _("Plaudit signs you in with your company account: use the button above.")
             )
         return super().authenticate(request, **credentials)
 
     def send_password_reset_mail(self, user: User, email: str, context: dict) -> None:
-        if sso.password_allowed(email):
+        if access.password_allowed(email):
             super().send_password_reset_mail(user, email, context)
 
     def post_login(self, request: HttpRequest, user: User, **kwargs) -> HttpResponse:

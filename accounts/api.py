@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts import access, directory_import, services, sso, tokens
+from accounts import access, directory_import, services, tokens
 from accounts.directory_import import DirectoryImportError, ImportPreview
 from accounts.models import User
 from accounts.tokens import TokenAuthentication
@@ -131,7 +131,7 @@ def _check_credentials(
 ) -> User | dict:
     """The person these credentials prove, or the 400 body that says what is wrong with them.
     Raises RateLimited when the account is locked."""
-    if not sso.password_allowed(email):
+    if not access.password_allowed(email):
         # The sign-in form's refusal points at its SSO button, which an API caller has not got.
         return {"detail": PASSWORDS_OFF}
     person = tokens.check_password(request, email=email, password=password)

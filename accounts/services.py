@@ -3,18 +3,22 @@ the HR role. The directory import is in accounts/directory_import.py."""
 
 from importlib import import_module
 
+from allauth.account.forms import default_token_generator
+from allauth.account.utils import user_pk_to_url_str
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from knox.models import AuthToken
 
 from accounts import access
 from accounts.models import HR_GROUP, User, new_thanks_token
-from core import audit
+from core import audit, notify
+from core.errors import ConflictError
 from core.images import ProcessedImage
 
 
@@ -153,6 +157,54 @@ def reactivate(*, person: User, by: User | None) -> User:
     person.deactivated_at = None
     person.save(update_fields=["is_active", "deactivated_at"])
     audit.record("user.reactivated", actor=by, target=person)
+    return person
+
+
+@transaction.atomic
+def invite(*, person: User, by: User) -> User:
+    """E-mail someone HR imported (access.can_invite) how to get in: a link that sets their
+    password (allauth's reset link, valid PASSWORD_RESET_TIMEOUT), or, where single sign-on is
+    the only way in, the sign-in page. Sent through the task queue once this commits; asking
+    again sends a fresh link (the previous one keeps working until it expires or is used)."""
+    person = User.objects.select_for_update().get(pk=person.pk)
+    if not access.can_invite(person):
+        raise ConflictError(
+            _("%(name)s has signed in or set a password already: they need no invitation.")
+            % {"name": person.full_name}
+        )
+    if access.password_allowed(person.email):
+        key = default_token_generator.make_token(person)
+        path = reverse(
+            "account_reset_password_from_key",
+            kwargs={"uidb36": user_pk_to_url_str(person), "key": key},
+        )
+        message = _(
+            "Your colleagues can already thank you and nominate you in Plaudit, where we "
+            "celebrate how we help our customers. Your account is ready: set your password to "
+            "sign in. The link works for a few days."
+        )
+        label = _("Set your password")
+    else:
+        path = reverse("account_login")
+        message = _(
+            "Your colleagues can already thank you and nominate you in Plaudit, where we "
+            "celebrate how we help our customers. Your account is ready: sign in with your "
+            "company account."
+        )
+        label = _("Sign in")
+    notify.send_mail_on_commit(
+        to=person.email,
+        subject=_("You are invited to Plaudit"),
+        template="notice",
+        context={
+            "greeting": _("Hello %(name)s,") % {"name": person.display_name},
+            "message": message,
+            "action_url": settings.SITE_URL + path,
+            "action_label": label,
+            "footer": _("You receive this because HR added you to Plaudit."),
+        },
+    )
+    audit.record("user.invited", actor=by, target=person)
     return person
 
 

@@ -98,12 +98,6 @@ def provider_error_code(request: HttpRequest, error: str, exception: Exception |
     return str(error or "unknown")
 
 
-def password_allowed(email: str) -> bool:
-    """With OIDC_ONLY only the break-glass addresses may sign in or reset with a password, so
-    that an outage at the provider does not lock everyone out."""
-    return not settings.OIDC_ONLY or (email or "").strip().lower() in settings.OIDC_BREAK_GLASS
-
-
 # --- Claims into the directory -----------------------------------------------------------------
 
 

@@ -17,5 +17,6 @@ urlpatterns = [
     path("hr/people/import/", views.hr_import, name="hr_import"),
     path("hr/people/<int:pk>/deactivate/", views.hr_deactivate, name="hr_deactivate"),
     path("hr/people/<int:pk>/reactivate/", views.hr_reactivate, name="hr_reactivate"),
+    path("hr/people/<int:pk>/invite/", views.hr_invite, name="hr_invite"),
     path("hr/audit/", views.hr_audit, name="hr_audit"),
 ]

@@ -21,6 +21,7 @@ from accounts.http import AuthedRequest
 from accounts.models import User
 from core.audit import AuditEvent
 from core.decorators import hr_required
+from core.errors import ConflictError
 from core.forms import service_errors
 
 DIRECTORY_PAGE_SIZE = 24
@@ -167,6 +168,9 @@ def revoke_api_token(request: AuthedRequest, digest: str) -> HttpResponse:
 @require_http_methods(["GET"])
 def hr_people(request: AuthedRequest) -> HttpResponse:
     form, q, page = _directory_page(request, include_inactive=True)
+    page.object_list = list(page.object_list)
+    for person in page.object_list:
+        person.invitable = access.can_invite(person)
     template = "hr/people.html"
     if request.htmx and request.htmx.target == "people-results":
         template += "#results"
@@ -183,6 +187,22 @@ def hr_deactivate(request: AuthedRequest, pk: int) -> HttpResponse:
         services.deactivate(person=person, by=request.user)
         messages.success(
             request, f"{person} is deactivated: their sessions and API tokens are revoked."
+        )
+    return redirect("accounts:hr_people")
+
+
+@hr_required
+@require_POST
+def hr_invite(request: AuthedRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(User, pk=pk)
+    try:
+        services.invite(person=person, by=request.user)
+    except ConflictError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(name)s is invited: we e-mailed them how to sign in.") % {"name": person},
         )
     return redirect("accounts:hr_people")
 

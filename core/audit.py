@@ -8,6 +8,42 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+# What each verb the services record means, for people reading the log: the pages show the
+# label and keep the code beside it. A verb missing here shows as its code
+# (tests/core/test_audit_labels.py asks that every verb the code records has one).
+VERB_LABELS: dict[str, Promise] = {
+    "comment.hidden": _("Hid a comment"),
+    "cycle.created": _("Created an award cycle"),
+    "cycle.edited": _("Edited an award cycle"),
+    "cycle.judges_assigned": _("Assigned the judges"),
+    "cycle.ranking_overridden": _("Changed the decided ranking"),
+    "cycle.rubric_changed": _("Changed the rubric"),
+    "cycle.transitioned": _("Moved an award cycle on"),
+    "directory.imported": _("Imported the directory"),
+    "evidence.verified": _("Verified evidence"),
+    "evidence.disputed": _("Disputed evidence"),
+    "evidence.unverified": _("Set evidence back to not verified"),
+    "integration.created": _("Added a helpdesk integration"),
+    "integration.updated": _("Changed a helpdesk integration"),
+    "integration.secret_rotated": _("Renewed an integration's secret"),
+    "nomination.withdrawn": _("Withdrew a nomination"),
+    "profile.edited": _("Edited a profile"),
+    "story.hidden": _("Hid a story"),
+    "thanks.assigned": _("Said who a thank-you is about"),
+    "thanks.approved": _("Approved a thank-you"),
+    "thanks.rejected": _("Rejected a thank-you"),
+    "user.api_token_revoked": _("Revoked an API token"),
+    "user.api_tokens_revoked": _("Revoked every API token"),
+    "user.deactivated": _("Deactivated a person"),
+    "user.reactivated": _("Reactivated a person"),
+    "user.hr_granted": _("Gave the HR role"),
+    "user.hr_revoked": _("Took the HR role away"),
+    "user.invited": _("Invited a person to sign in"),
+    "user.thanks_link_rotated": _("Renewed a personal thank-you link"),
+}
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -40,6 +76,11 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         who = self.actor or "system"
         return f"{who} {self.verb} {self.target_repr}".strip()
+
+    @property
+    def label(self) -> str:
+        """What happened, in words (VERB_LABELS); the verb's code when it has none."""
+        return str(VERB_LABELS.get(self.verb, self.verb))
 
 
 def record(

@@ -76,8 +76,13 @@ def is_open(nomination: Nomination) -> bool:
     return nomination.is_active and nomination.cycle.status == Status.OPEN
 
 
+def may_edit(user: User, nomination: Nomination) -> bool:
+    """The nominator. Whether it can still be edited is `is_open`: a conflict, not a refusal."""
+    return nomination.nominator_id == user.pk
+
+
 def can_edit(user: User, nomination: Nomination) -> bool:
-    return nomination.nominator_id == user.pk and is_open(nomination)
+    return may_edit(user, nomination) and is_open(nomination)
 
 
 def can_withdraw(user: User, nomination: Nomination) -> bool:

@@ -256,7 +256,8 @@ class VerifyForm(forms.Form):
         required=False,
         max_length=500,
         label="Note for the nominator",
-        help_text="Required to dispute: say what does not match.",
+        # The label says when it is required (templates/nominations/detail.html).
+        help_text=_("Say what does not match, so the nominator can respond."),
     )
 
 

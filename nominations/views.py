@@ -153,7 +153,14 @@ def preview(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def edit(request: AuthedRequest, pk: int) -> HttpResponse:
     nomination = _visible(request, pk)
-    _require(access.can_edit(request.user, nomination))
+    _require(access.may_edit(request.user, nomination))
+    if not access.is_open(nomination):
+        # The nominator is told why (a conflict), not that the page is not theirs.
+        context = {
+            "nomination": nomination,
+            "reason": services.closed_reason(nomination, "edit it"),
+        }
+        return render(request, "nominations/closed.html", context, status=409)
     initial = {
         "category": nomination.category_id,
         "headline": nomination.headline,

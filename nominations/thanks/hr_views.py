@@ -19,6 +19,7 @@ from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -101,6 +102,10 @@ def _back_to_queue(
     return redirect(reverse("thanks:queue") + f"#thank-you-{pk}")
 
 
+def _tabs(counts: dict[str, int]) -> list[dict]:
+    return [{"status": s, "label": label, "count": counts[s]} for s, label in TABS]
+
+
 @login_required
 @require_GET
 def queue(request: AuthedRequest) -> HttpResponse:
@@ -117,7 +122,7 @@ def queue(request: AuthedRequest) -> HttpResponse:
     # The tab's count is the paginator's: no second count over the same thank-yous.
     paginator.count = counts[status]
     page = paginator.get_page(request.GET.get("page"))
-    tabs = [{"status": s, "label": label, "count": counts[s]} for s, label in TABS]
+    tabs = _tabs(counts)
     reader = cards.Reader(request, controls=True)
     context = {
         "page": page,
@@ -157,7 +162,12 @@ def moderate(request: AuthedRequest, pk: int) -> HttpResponse:
             )
             result = _moderated_message(thank_you, form.cleaned_data["decision"])
     if request.htmx:
-        return _card(request, pk, result=result, form=form)
+        response = _card(request, pk, result=result, form=form)
+        # The tabs' counts change with the decision (or with someone else's a moment ago):
+        # fresh ones ride along, out of band, so the page needs no reload.
+        counts = access.moderation_queue(request.user).count_by_status()
+        response.write(render_to_string(QUEUE + "#tab_counts", {"tabs": _tabs(counts)}))
+        return response
     return _back_to_queue(request, pk, result=result, form=form)
 
 

@@ -317,7 +317,7 @@ def test_a_front_line_story_has_its_shift(api, reader):
 
     assert body["shift_date"] == story.shift_date.isoformat()
     assert body["shift_hours"] == 3.5
-    assert body["heard"] == "Three people could not find the invoice page."
+    assert body["heard"] == "Three people could not find the opening hours."
     assert body["plan"] is body["check_before"] is body["improved"] is None
     assert body["body_html"] == "<p>Customers asked about <strong>invoices</strong>.</p>\n"
 
@@ -715,7 +715,9 @@ def test_a_feed_page_costs_the_same_queries_at_two_sizes(api, reader, django_ass
     with django_assert_num_queries(len(small.captured_queries)):
         client.get(body["next"])
     with django_assert_num_queries(len(small.captured_queries)):
-        assert client.get(STORIES, {"page_size": 10}).json() == body
+        again = client.get(STORIES, {"page_size": 10}).json()
+    # The same page again (its `next` cursor is signed with the time, so it may differ).
+    assert again["results"] == body["results"]
 
 
 def test_each_reader_sees_their_own_reactions_and_every_change_at_once(api, reader):

@@ -188,6 +188,8 @@ def test_a_nomination_gathers_evidence_and_an_endorsement_is_verified_and_goes_t
     quote = evidence_item(mona, Kind.CUSTOMER_WORDS)
     quote.get_by_role("button", name=re.compile("^Verify this evidence")).click()
     expect(quote.locator(".verification-verified")).to_have_text("Verified")
+    expect(quote.get_by_role("button", name=re.compile("^Verify"))).to_have_count(0)
+    expect(quote.get_by_text("Change the verification")).to_be_visible()
     expect(quote).to_contain_text("Counts 3 points now")
     expect(evidence_total(mona)).to_have_text("5 points")  # 3 × 1 + 4 × ½
 

@@ -65,6 +65,10 @@ def test_a_customer_thanks_an_employee_from_their_personal_link(open_page):
     expect(card).to_contain_text("our card terminal worked again")
     card.get_by_role("button", name=re.compile("^Approve")).click()
     expect(moderator.get_by_role("status")).to_contain_text("pproved")
+    # The tabs count it as approved at once, without a reload.
+    tabs = moderator.get_by_role("navigation", name="Thank-yous by status")
+    expect(tabs.get_by_role("link", name="Waiting for you")).to_have_text("Waiting for you 0")
+    expect(tabs.get_by_role("link", name="Approved")).to_have_text("Approved 1")
     assert_accessible(moderator)
     thank_you = ThankYou.objects.get()
     assert thank_you.status == ThankYou.Status.APPROVED and thank_you.cycle == cycle

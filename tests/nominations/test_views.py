@@ -464,6 +464,46 @@ def test_the_manager_verifies_an_item_and_only_it_is_swapped(login, nomination, 
     assert '<span id="evidence-total" hx-swap-oob="true">3 points</span>' in html
 
 
+def test_verified_evidence_shows_its_state_and_offers_only_a_change(login, nomination, people):
+    item = add(nomination, people.nominator)
+    response = login(people.manager).post(
+        verify_url(item), {"status": "verified", "note": ""}, headers=HTMX
+    )
+    html = response.content.decode()
+    assert "Verified by Mona Manager" in html
+    assert 'value="verified"' not in html  # no second "Verify"
+    assert "<summary>Change the verification" in html
+    assert 'value="disputed"' in html and 'value="unverified"' in html
+
+
+def test_disputed_evidence_offers_to_verify_it_after_all(login, nomination, people):
+    item = add(nomination, people.nominator)
+    client = login(people.manager)
+    client.post(verify_url(item), {"status": "disputed", "note": "Not in the survey."})
+    html = client.get(detail_url(nomination)).content.decode()
+    assert "Disputed by Mona Manager" in html
+    assert 'value="disputed"' not in html
+    assert 'value="verified"' in html and 'value="unverified"' in html
+
+
+def test_verification_cannot_be_changed_once_judging_is_over(login, nomination, people):
+    item = add(nomination, people.nominator)
+    login(people.manager).post(verify_url(item), {"status": "verified"})
+    move(nomination.cycle, Status.DECIDED)
+    html = login(people.manager).get(detail_url(nomination)).content.decode()
+    assert "Verified by Mona Manager" in html
+    assert "Change the verification" not in html and 'name="status"' not in html
+
+
+def test_the_note_says_it_is_required_to_dispute_not_optional(login, nomination, people):
+    item = add(nomination, people.nominator)
+    html = login(people.manager).get(detail_url(nomination)).content.decode()
+    label = html[html.index(f'<label for="id_ev{item.pk}_note"') :]
+    label = label[: label.index("</label>")]
+    assert "(required to dispute)" in label
+    assert "(optional)" not in label
+
+
 def test_a_dispute_without_a_note_shows_the_error_next_to_the_note(login, nomination, people):
     item = add(nomination, people.nominator)
     response = login(people.manager).post(
@@ -642,6 +682,47 @@ def test_an_edit_with_an_empty_headline_is_refused_next_to_the_field(login, nomi
     assert b'id="id_headline_error"' in response.content
     nomination.refresh_from_db()
     assert nomination.headline == "Rewrote the refund letter with customers"
+
+
+def test_the_nominator_is_told_why_an_announced_nomination_cannot_be_edited(
+    login, nomination, people
+):
+    move(nomination.cycle, Status.ANNOUNCED)
+    url = reverse("nominations:edit", args=[nomination.pk])
+    client = login(people.nominator)
+    response = client.get(url)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "The cycle is closed: you can no longer edit it." in html
+    assert "This page is not for you" not in html
+    data = nomination_data(people.nominee, headline="A clearer refund letter")
+    assert client.post(url, data).status_code == 409
+    nomination.refresh_from_db()
+    assert nomination.headline == "Rewrote the refund letter with customers"
+
+
+def test_the_nominator_is_told_a_withdrawn_nomination_cannot_be_edited(login, nomination, people):
+    services.withdraw(nomination=nomination, by=people.nominator)
+    response = login(people.nominator).get(reverse("nominations:edit", args=[nomination.pk]))
+    assert response.status_code == 409
+    assert "This nomination is withdrawn." in response.content.decode()
+
+
+@pytest.mark.parametrize(("who", "status"), [("hr", 403), ("colleague", 403), ("nominee", 403)])
+def test_the_edit_page_of_an_announced_nomination_stays_closed_to_others(
+    login, nomination, people, who, status
+):
+    move(nomination.cycle, Status.ANNOUNCED)
+    url = reverse("nominations:edit", args=[nomination.pk])
+    assert login(getattr(people, who)).get(url).status_code == status
+
+
+def test_the_edit_page_of_a_closed_nomination_stays_secret_from_those_who_cannot_see_it(
+    login, nomination, people
+):
+    move(nomination.cycle, Status.JUDGING)
+    url = reverse("nominations:edit", args=[nomination.pk])
+    assert login(people.stranger).get(url).status_code == 404
 
 
 def test_withdrawing_asks_for_confirmation_first(login, nomination, people):

@@ -1,7 +1,8 @@
 """The visibility matrix of DESIGN §7 through the web pages: every role, action and phase.
 
 A nomination you may not see answers 404 (its existence stays secret); one you may see but
-not act on answers 403; an allowed action answers 200 (a page) or 302 (done, redirected).
+not act on answers 403; an allowed action answers 200 (a page) or 302 (done, redirected);
+the nominator's edit page of a closed nomination answers 409, saying why.
 """
 
 import pytest
@@ -60,6 +61,8 @@ def expected_status(action: str, phase: str, role: str) -> set[int]:
         return {404}
     if role in ALLOWED[action].get(phase, set()):
         return {200} if action in ("view", "edit") else {302}
+    if action == "edit" and role == "nominator":
+        return {409}  # their own nomination, closed: the page says why
     return {403}
 
 

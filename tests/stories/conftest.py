@@ -28,7 +28,8 @@ def make_story(
     if kind == Story.Kind.FRONT_LINE:
         fields.setdefault("shift_date", timezone.localdate() - dt.timedelta(days=1))
         fields.setdefault("shift_hours", Decimal("3.5"))
-        fields.setdefault("heard", "Three people could not find the invoice page.")
+        # Not about invoices, which the body is about: a search for them finds the body only.
+        fields.setdefault("heard", "Three people could not find the opening hours.")
     elif kind == Story.Kind.IMPROVEMENT:
         fields.setdefault("plan", "“I wait twenty minutes on the phone every time.”")
         fields.setdefault("do", "A call-back button.")

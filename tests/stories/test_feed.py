@@ -10,7 +10,7 @@ from stories import services
 from stories.feed import BAD_CURSOR, CURSOR_SALT, decode_cursor, encode_cursor, page
 from stories.models import Story
 from tests.conftest import make_department, make_user
-from tests.stories.conftest import make_story, png
+from tests.stories.conftest import improvement_check, make_story, png
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +96,28 @@ def test_search_finds_stories_by_title_and_body(author, q, titles):
     make_story(author, title="Faster invoices", body="We changed the form.")
     make_story(author, title="A quiet morning", body="Customers asked about parking spaces.")
     assert {story.title for story in Story.objects.for_feed().search(q)} == titles
+
+
+# A word told only outside the title and body: in the Plan-Do-Check-Act, what was heard, or
+# the customer's own words.
+TOLD_ELSEWHERE = [
+    ("plan", "Customers lost every invoice we sent."),
+    ("do", "We moved the invoice link to the top of the page."),
+    ("check_metric", "Calls about an invoice"),
+    ("check_unit", "invoice calls a week"),
+    ("act", "Every invoice now carries the link."),
+    ("heard", "Nobody finds the invoice page."),
+    ("quote", "You sorted my invoice out in a day."),
+]
+
+
+@pytest.mark.parametrize(("field", "text"), TOLD_ELSEWHERE)
+def test_search_finds_words_told_only_outside_the_title_and_body(author, field, text):
+    fields = {"title": "A shorter wait", "body": "We changed the form.", **improvement_check()}
+    story = make_story(author, kind=Story.Kind.IMPROVEMENT, **fields)
+    Story.objects.filter(pk=story.pk).update(**{field: text})
+    make_story(author, kind=Story.Kind.IMPROVEMENT, title="Parking", body="More spaces.")
+    assert list(Story.objects.for_feed().search("invoice")) == [story]
 
 
 def test_a_title_match_ranks_above_a_body_match_on_postgresql(author):

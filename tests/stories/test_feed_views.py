@@ -208,6 +208,19 @@ def test_search_finds_stories_by_title_and_body(login, reader, author, q, title)
     assert f"Search: {q}" in response.content.decode()
 
 
+def test_search_finds_a_word_told_only_in_what_was_done(login, reader, author):
+    story = make_story(
+        author,
+        kind=Story.Kind.IMPROVEMENT,
+        title="A shorter wait",
+        body="We changed the form.",
+        do="We moved the invoice link to the top of the page.",
+    )
+    make_story(author, kind=Story.Kind.IMPROVEMENT, title="Parking", body="More spaces.")
+    response = login(reader).get(FEED, {"q": "invoice"})
+    assert card_ids(response) == [story.pk]
+
+
 def test_search_combines_with_the_filters(login, reader, author):
     billing = make_department("Billing")
     match = make_story(author, title="Faster invoices", department=billing)

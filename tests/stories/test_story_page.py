@@ -134,7 +134,7 @@ def test_a_front_line_story_shows_the_date_hours_and_what_was_heard(login, autho
     assert "Time on the front line" in content
     assert timezone.localdate().strftime("%Y-%m-%d") in content
     assert "3.5 hours" in content
-    assert "Three people could not find the invoice page." in content
+    assert "Three people could not find the opening hours." in content
 
 
 def test_a_customer_voice_story_shows_the_quote_first_name_and_organisation_only(

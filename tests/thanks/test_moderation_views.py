@@ -1,6 +1,7 @@
 """The moderation queue: who sees it, what each card shows, and the actions on a card."""
 
 import itertools
+import re
 
 import pytest
 from django.db import connection
@@ -200,6 +201,28 @@ def test_approving_with_htmx_swaps_the_card_and_counts_in_the_open_cycle(
     assert thank_you.moderated_by == hr
     # The employee, and their manager because someone else approved it.
     assert sorted(m.to[0] for m in mailoutbox) == sorted([agent.email, boss.email])
+
+
+def counts_swapped_in(content: str) -> dict[str, str]:
+    """The tab counts an htmx response swaps into the queue's tabs, out of band."""
+    pattern = r'<span hx-swap-oob="innerHTML:#thank-you-tab-(\w+) \.thank-you-count">(\d+)</span>'
+    return dict(re.findall(pattern, content))
+
+
+@pytest.mark.parametrize(("decision", "decided"), [("approve", "approved"), ("reject", "rejected")])
+def test_moderating_with_htmx_updates_the_tab_counts(login, boss, agent, decision, decided):
+    first, _ = make_thanks(agent), make_thanks(agent)
+    client = login(boss)
+    page = client.get(QUEUE).content.decode()
+    assert 'id="thank-you-tab-confirmed"' in page
+    assert 'Waiting for you <span class="thank-you-count">2</span>' in page
+    response = client.post(moderate_url(first), {"decision": decision, "note": "Ok."}, **HTMX)
+    assert counts_swapped_in(response.content.decode()) == {
+        "confirmed": "1",
+        "pending_confirmation": "0",
+        "approved": "1" if decided == "approved" else "0",
+        "rejected": "1" if decided == "rejected" else "0",
+    }
 
 
 def test_a_manager_who_approves_is_not_mailed_about_it(

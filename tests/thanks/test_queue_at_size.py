@@ -186,6 +186,10 @@ def test_the_tabs_are_counted_in_one_query_that_is_also_the_pages_count(login, h
     client.get(QUEUE)
     with CaptureQueriesContext(connection) as queries:
         client.get(QUEUE, {"status": Status.APPROVED})
-    counting = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    counting = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "COUNT(" in q["sql"] and "notifications_notification" not in q["sql"]  # the bell's
+    ]
     assert len(counting) == 1
     assert "GROUP BY" in counting[0]
