@@ -7,6 +7,7 @@ from cycles import api as awards_api
 from cycles import results_api
 from nominations import api as nominations_api
 from nominations.thanks import api as thanks_api
+from notifications import api as notifications_api
 from stories import api as stories_api
 
 urlpatterns = [
@@ -104,6 +105,17 @@ urlpatterns = [
         "integrations/<slug:slug>/feedback",
         thanks_api.FeedbackView.as_view(),
         name="api-integration-feedback",
+    ),
+    # Notifications (issue 16)
+    path(
+        "notifications",
+        notifications_api.NotificationListView.as_view(),
+        name="api-notifications",
+    ),
+    path(
+        "notifications/read",
+        notifications_api.MarkReadView.as_view(),
+        name="api-notifications-read",
     ),
     # Stories (issue 5)
     path("stories", stories_api.StoryListView.as_view(), name="api-stories"),

@@ -17,6 +17,7 @@ urlpatterns = [
     path("nominations/", include("nominations.urls")),
     path("", include("nominations.thanks.urls")),
     path("stories/", include("stories.urls")),
+    path("notifications/", include("notifications.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -24,7 +24,7 @@ from awards.models import Award, AwardCycle, Decision, standings_changed
 from core import audit, notify
 from core.errors import ConflictError
 from core.tasks import enqueue_on_commit
-from cycles import scoring, snapshots
+from cycles import notices, scoring, snapshots
 from nominations.models import Evidence, Nomination, ThankYou
 from stories.models import Story
 
@@ -539,6 +539,7 @@ def announce(*, cycle: AwardCycle, by: User | None) -> None:
         winners = _names([award.recipient.full_name for award in awards])
         _tell_winners(cycle, awards, cited, url)
     _tell_nominees(cycle, {award.recipient_id for award in awards}, winners, url)
+    notices.winners_announced(cycle, awards)
     if awards and settings.ANNOUNCE_WEBHOOK_URL:
         payload = announcement_payload(cycle, awards, url)
         json.dumps(payload)  # fail here, not in the worker

@@ -14,7 +14,7 @@ from accounts.models import User
 from awards.models import AwardCycle, Criterion, JudgeAssignment, PanelScore, standings_changed
 from core import audit
 from core.errors import ConflictError
-from cycles import access, scoring
+from cycles import access, notices, scoring
 
 Status = AwardCycle.Status
 ASSIGNABLE = (Status.DRAFT, Status.OPEN, Status.JUDGING)
@@ -88,6 +88,7 @@ def assign_judges(
         removed_scores, _ = PanelScore.objects.filter(cycle=cycle, judge_id__in=removed).delete()
         standings_changed(cycle.pk)
     JudgeAssignment.objects.bulk_create(JudgeAssignment(cycle=cycle, judge_id=pk) for pk in added)
+    notices.judges_assigned(cycle, added)
     audit.record(
         "cycle.judges_assigned",
         actor=by,

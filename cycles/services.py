@@ -15,7 +15,7 @@ from awards.models import AwardCycle, Criterion, standings_changed
 from awards.months import add_months, first_of_month
 from core import audit
 from core.errors import ConflictError
-from cycles import deciding
+from cycles import deciding, notices
 
 Kind = Criterion.Kind
 
@@ -358,6 +358,8 @@ def transition(*, cycle: AwardCycle, to: str, by: User | None, reason: str = "")
     cycle.status = to
     cycle.status_changed_at = timezone.now()
     cycle.save(update_fields=["status", "status_changed_at", "updated_at"])
+    if to == AwardCycle.Status.JUDGING:
+        notices.judging_started(cycle)
     outcome: dict = {}
     if to in (AwardCycle.Status.DECIDED, AwardCycle.Status.ANNOUNCED):
         if to == AwardCycle.Status.DECIDED:

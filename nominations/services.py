@@ -18,11 +18,11 @@ from django.utils.translation import gettext
 from accounts.models import User
 from awards import eligibility
 from awards.models import AwardCycle, standings_changed
-from core import audit, notify
+from core import audit
 from core.errors import ConflictError
 from core.images import process_upload
 from core.metrics import check_front_line_day
-from nominations import access
+from nominations import access, notices
 from nominations.models import (
     MAX_EVIDENCE,
     Category,
@@ -130,11 +130,19 @@ def _lock_nomination(nomination: Nomination) -> Nomination:
     )
 
 
-def _require_open(nomination: Nomination, action: str) -> None:
+def closed_reason(nomination: Nomination, action: str) -> str:
+    """Why `nomination` takes no more changes, worded for `action` ("edit it"); "" while it is
+    open (access.is_open)."""
     if nomination.cycle.status != AwardCycle.Status.OPEN:
-        raise ConflictError(f"The cycle is closed: you can no longer {action}.")
+        return f"The cycle is closed: you can no longer {action}."
     if not nomination.is_active:
-        raise ConflictError(f"This nomination is {nomination.get_status_display().lower()}.")
+        return f"This nomination is {nomination.get_status_display().lower()}."
+    return ""
+
+
+def _require_open(nomination: Nomination, action: str) -> None:
+    if reason := closed_reason(nomination, action):
+        raise ConflictError(reason)
 
 
 @transaction.atomic
@@ -149,7 +157,7 @@ def update_nomination(
 ) -> Nomination:
     """The nominator changes what they wrote; a field left at None stays as it is."""
     nomination = _lock_nomination(nomination)
-    if nomination.nominator_id != by.pk:
+    if not access.may_edit(by, nomination):
         raise PermissionDenied("Only the nominator can edit a nomination.")
     _require_open(nomination, "edit it")
     if category is not None and not category.is_active:
@@ -206,10 +214,8 @@ def invite_endorsers(*, nomination: Nomination, by: User, people: list[User]) ->
     new = [p for p in people if p.pk not in already]
     nomination.invited_endorsers.add(*new)
     for person in new:
-        subject, context = _invitation(nomination, by=by, to=person)
-        notify.send_mail_on_commit(
-            to=person.email, subject=subject, template="notice", context=context
-        )
+        _, context = _invitation(nomination, by=by, to=person)
+        notices.invited_to_endorse(nomination, by=by, person=person, message=context["message"])
     return people
 
 
@@ -317,6 +323,7 @@ def add_evidence(
         evidence.image_thumbnail = processed.thumbnail
     evidence.save()
     _evidence_changed(nomination)
+    notices.evidence_added(evidence, by=by)
     return evidence
 
 
@@ -356,8 +363,9 @@ def verify_evidence(*, evidence: Evidence, by: User, status: str, note: str = ""
     evidence.verified_at = timezone.now() if status != Verification.UNVERIFIED else None
     evidence.save()
     _evidence_changed(evidence.nomination)
+    notices.evidence_verified(evidence, before=before)
     audit.record(
-        "evidence.verified",
+        f"evidence.{status}",  # verified, disputed, or unverified (back to not verified)
         actor=by,
         target=evidence.nomination,
         evidence=evidence.pk,

@@ -26,7 +26,7 @@ from core import audit, metrics
 from core.errors import ConflictError
 from core.images import process_upload
 from nominations.models import ThankYou
-from stories import access
+from stories import access, notices
 from stories.models import (
     CHECK_FIELDS,
     FRONT_LINE_FIELDS,
@@ -461,6 +461,7 @@ def add_comment(*, story: Story, author: User, body: str, submission_key: str = 
             return twin
         raise
     Story.objects.filter(pk=story.pk).update(comment_count=F("comment_count") + 1)
+    notices.commented(comment)
     return comment
 
 

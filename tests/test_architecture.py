@@ -11,7 +11,17 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 # Lowest first: each app may import the apps before it in this list, and itself.
-LAYERS = ["core", "accounts", "awards", "nominations", "stories", "cycles", "home", "config"]
+LAYERS = [
+    "core",
+    "accounts",
+    "notifications",
+    "awards",
+    "nominations",
+    "stories",
+    "cycles",
+    "home",
+    "config",
+]
 # The wiring at the top (settings, root URLs, the API router) and the benchmark harness see
 # everything.
 TOP = {"config", "bench"}

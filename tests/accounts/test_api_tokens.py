@@ -226,8 +226,9 @@ def test_the_page_costs_the_same_queries_whatever_the_number_of_tokens(
     browser = login(employee)
     browser.get(TOKENS)  # the session's activity is noted on the first page
 
-    # The session, the person with their roles, the tokens with when they were last used.
-    with django_assert_num_queries(3):
+    # The session, the person with their roles, the tokens with when they were last used, and
+    # the bell's unread count.
+    with django_assert_num_queries(4):
         response = browser.get(TOKENS)
 
     assert len(response.context["tokens"]) == tokens

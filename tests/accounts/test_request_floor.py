@@ -1,5 +1,6 @@
-"""What every authenticated request costs: two reads (the session, the person with their roles),
-no write, and session activity recorded every few minutes rather than on every request."""
+"""What every authenticated request costs: three reads (the session, the person with their
+roles, the bell's count of unread notifications), no write, and session activity recorded
+every few minutes rather than on every request."""
 
 import pytest
 from allauth.usersessions.models import UserSession
@@ -35,8 +36,9 @@ def test_an_ordinary_authenticated_request_reads_the_session_and_the_person_and_
     client = login(make_user())
     _queries(client)  # the first request after signing in records the session's activity
     sql = _queries(client)
-    assert len(sql) == 2
+    assert len(sql) == 3
     assert "django_session" in sql[0] and "accounts_user" in sql[1]
+    assert "COUNT(" in sql[2] and "notifications_notification" in sql[2]  # the bell
     assert not any(word in q.upper() for q in sql for word in ("INSERT", "UPDATE", "DELETE"))
 
 
@@ -47,7 +49,7 @@ def test_the_layout_asks_for_no_role_of_its_own(login):
     client = login(boss)
     _queries(client)
     sql = _queries(client)
-    assert len(sql) == 2
+    assert len(sql) == 3  # the session, the person, the bell's count
     assert 'href="/hr/"' in client.get(FLOOR).content.decode()
 
 
@@ -168,7 +170,7 @@ def test_with_a_shared_cache_the_session_is_read_without_a_query(login, settings
     client = login(person)
     _queries(client)
     sql = _queries(client)
-    assert len(sql) == 1 and "accounts_user" in sql[0]
+    assert len(sql) == 2 and "accounts_user" in sql[0]  # and the bell's count
     # Signing out ends it in the database and in the cache alike.
     client.post(reverse("account_logout"))
     response = client.get(FLOOR)

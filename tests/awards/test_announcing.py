@@ -166,10 +166,11 @@ def test_every_other_nominee_hears_they_were_nominated_by_whom_and_for_what(
 def test_nobody_else_is_emailed(decided, django_capture_on_commit_callbacks):
     announce(decided, django_capture_on_commit_callbacks)
     recipients = sorted(address for m in mail.outbox for address in m.to)
-    expected = [decided.alice.email, decided.boss.email, decided.bob.email]
-    assert recipients == sorted(expected)
-    # Cara was thanked, not nominated; the nominators and judges learn it from the story.
-    assert not mail_to(decided.cara) and not mail_to(decided.omar)
+    # Omar and Pia nominated Alice: their notification (notifications) is an e-mail too.
+    expected = [decided.alice, decided.boss, decided.bob, decided.omar, decided.pia]
+    assert recipients == sorted(person.email for person in expected)
+    # Cara was thanked, not nominated; the judges learn it from the story.
+    assert not mail_to(decided.cara) and not any(mail_to(judge) for judge in decided.judges)
 
 
 # --- Idempotence ------------------------------------------------------------------------------
@@ -188,7 +189,7 @@ def test_announcing_twice_makes_one_story_one_set_of_emails_and_one_webhook_call
         with pytest.raises(Exception, match="cannot move"):
             services.transition(cycle=decided.cycle, to=Status.ANNOUNCED, by=decided.hr)
     assert Story.objects.filter(kind=Story.Kind.AWARD).count() == 1
-    assert len(mail.outbox) == sent == 3
+    assert len(mail.outbox) == sent == 5  # and two to Alice's nominators
     assert endpoint.calls == 1
 
 
@@ -293,4 +294,4 @@ def test_no_webhook_without_a_url(decided, settings, django_capture_on_commit_ca
     settings.ANNOUNCE_WEBHOOK_URL = ""
     with django_capture_on_commit_callbacks() as callbacks:
         services.transition(cycle=decided.cycle, to=Status.ANNOUNCED, by=decided.hr)
-    assert len(callbacks) == 3  # the three e-mails, no webhook
+    assert len(callbacks) == 5  # the five e-mails (two to Alice's nominators), no webhook

@@ -100,8 +100,9 @@ def test_an_announcement_is_queued_whole_with_its_decision(
     recipients = sorted(
         kwargs["kwargs"]["to"][0] for path, kwargs in queued if path == "core.tasks.send_email"
     )
-    # The winner, her manager, and the other nominee.
-    assert recipients == sorted([contest.alice.email, contest.boss.email, contest.bob.email])
+    # The winner, her manager, the other nominee, and the winner's two nominators.
+    told = [contest.alice, contest.boss, contest.bob, contest.omar, contest.pia]
+    assert recipients == sorted(person.email for person in told)
     assert [path for path, _ in queued].count("awards.tasks.post_announcement") == 1
     assert not any("enqueue" in repr(callback) for callback in callbacks)
 

@@ -316,6 +316,21 @@ def test_a_dispute_needs_a_note_and_counts_nothing(nomination, people):
     assert item.points == 0
 
 
+def test_the_audit_log_names_a_verification_a_dispute_and_an_undo_apart(nomination, people):
+    item = services.add_evidence(
+        nomination=nomination, by=people.nominator, kind=Kind.CUSTOMER_WORDS, **words()
+    )
+    services.verify_evidence(evidence=item, by=people.manager, status="verified")
+    services.verify_evidence(evidence=item, by=people.manager, status="disputed", note="Not us.")
+    services.verify_evidence(evidence=item, by=people.manager, status="unverified")
+    events = AuditEvent.objects.filter(verb__startswith="evidence.").order_by("id")
+    assert [(e.verb, e.data["frm"], e.data["to"]) for e in events] == [
+        ("evidence.verified", "unverified", "verified"),
+        ("evidence.disputed", "verified", "disputed"),
+        ("evidence.unverified", "disputed", "unverified"),
+    ]
+
+
 @pytest.mark.parametrize("who", ["colleague", "nominator", "nominee", "judge", "stranger"])
 def test_only_the_nominees_manager_or_hr_verify(nomination, people, who):
     item = services.add_evidence(
