@@ -51,18 +51,15 @@ def evidence_verified(evidence: Evidence, *, before: str) -> None:
 
 
 def invited_to_endorse(nomination: Nomination, *, by: User, person: User, message: str) -> None:
-    """`message` is the invitation's e-mail (nominations.services._invitation), which in a blind
-    cycle does not name the nominator; neither does the notice then."""
-    names = {"nominator": by.full_name, "nominee": nomination.nominee.full_name}
-    if nomination.cycle.blind_judging:
-        text = gettext("A colleague asks you to second their nomination of %(nominee)s.")
-    else:
-        text = gettext("%(nominator)s asks you to second their nomination of %(nominee)s.")
+    """`message` is the invitation's e-mail (nominations.services._invitation), which names
+    the nominator only when the cycle is not blind. The stored notice never does: HR may make
+    the cycle blind while it is open, and its reader may then judge it."""
+    text = gettext("A colleague asks you to second their nomination of %(nominee)s.")
     notify(
         recipient=person,
         kind=Kind.ENDORSEMENT_INVITED,
         event_key=f"nomination:{nomination.pk}:invited",
-        text=text % names,
+        text=text % {"nominee": nomination.nominee.full_name},
         link=nomination.get_absolute_url(),
         email_message=message,
     )

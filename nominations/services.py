@@ -134,9 +134,11 @@ def closed_reason(nomination: Nomination, action: str) -> str:
     """Why `nomination` takes no more changes, worded for `action` ("edit it"); "" while it is
     open (access.is_open)."""
     if nomination.cycle.status != AwardCycle.Status.OPEN:
-        return f"The cycle is closed: you can no longer {action}."
+        return gettext("The cycle is closed: you can no longer %(action)s.") % {"action": action}
     if not nomination.is_active:
-        return f"This nomination is {nomination.get_status_display().lower()}."
+        return gettext("This nomination is %(status)s.") % {
+            "status": nomination.get_status_display().lower()
+        }
     return ""
 
 
@@ -159,7 +161,7 @@ def update_nomination(
     nomination = _lock_nomination(nomination)
     if not access.may_edit(by, nomination):
         raise PermissionDenied("Only the nominator can edit a nomination.")
-    _require_open(nomination, "edit it")
+    _require_open(nomination, gettext("edit it"))
     if category is not None and not category.is_active:
         raise ValidationError({"category": "This category is no longer offered."})
     changes = {
@@ -182,7 +184,7 @@ def withdraw(*, nomination: Nomination, by: User) -> Nomination:
     nomination = _lock_nomination(nomination)
     if not access.can_withdraw(by, nomination):
         raise PermissionDenied("Only the nominator or HR can withdraw a nomination.")
-    _require_open(nomination, "withdraw it")
+    _require_open(nomination, gettext("withdraw it"))
     nomination.status = Nomination.Status.WITHDRAWN
     nomination.save(update_fields=["status", "updated_at"])
     standings_changed(nomination.cycle_id)
@@ -203,7 +205,7 @@ def invite_endorsers(*, nomination: Nomination, by: User, people: list[User]) ->
     nomination = _lock_nomination(nomination)
     if nomination.nominator_id != by.pk:
         raise PermissionDenied("Only the nominator can invite endorsers.")
-    _require_open(nomination, "invite endorsers")
+    _require_open(nomination, gettext("invite endorsers"))
     wrong = [p for p in people if p.pk in (nomination.nominee_id, nomination.nominator_id)]
     if wrong:
         raise ValidationError({"people": "The nominee and the nominator cannot endorse."})
@@ -261,7 +263,7 @@ def check_may_add_evidence(*, nomination: Nomination, by: User) -> None:
     was sent); add_evidence asks again under the lock."""
     if not access.may_add_evidence(by, nomination):
         raise PermissionDenied("Only the nominator can add evidence.")
-    _require_open(nomination, "add evidence")
+    _require_open(nomination, gettext("add evidence"))
 
 
 @transaction.atomic
@@ -384,7 +386,7 @@ def endorse(*, nomination: Nomination, by: User, comment: str) -> Endorsement:
     nomination = _lock_nomination(nomination)
     if by.pk in (nomination.nominee_id, nomination.nominator_id):
         raise ValidationError("You cannot endorse a nomination you are part of.")
-    _require_open(nomination, "endorse it")
+    _require_open(nomination, gettext("endorse it"))
     if not comment.strip():
         raise ValidationError({"comment": "Say in a sentence why you second this nomination."})
     if Endorsement.objects.filter(nomination=nomination, author=by).exists():

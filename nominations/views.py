@@ -158,7 +158,8 @@ def edit(request: AuthedRequest, pk: int) -> HttpResponse:
         # The nominator is told why (a conflict), not that the page is not theirs.
         context = {
             "nomination": nomination,
-            "reason": services.closed_reason(nomination, "edit it"),
+            "reason": services.closed_reason(nomination, _("edit it")),
+            "cycle_closed": nomination.cycle.status != AwardCycle.Status.OPEN,
         }
         return render(request, "nominations/closed.html", context, status=409)
     initial = {

@@ -28,7 +28,6 @@ from notifications.models import (
 )
 
 Mail = Notification.Mail
-DIGEST_WINDOW = dt.timedelta(days=1)
 MAX_TEXT = 500
 
 
@@ -73,6 +72,13 @@ def _settings_url() -> str:
 
 
 @transaction.atomic
+def forget(*, event_key: str) -> None:
+    """An event undone (a comment deleted or hidden): its notices go, unread or read, and with
+    them any place in a digest still waiting. An e-mail already sent cannot be called back,
+    which is why notices quote nothing that can be undone."""
+    Notification.objects.filter(event_key=event_key).delete()
+
+
 def notify(
     *,
     recipient: User,
@@ -150,13 +156,9 @@ class DigestRun:
     notices: int = 0
 
 
-def _waiting(since: dt.datetime, until: dt.datetime):
+def _waiting(until: dt.datetime):
     return Notification.objects.filter(
-        mail=Mail.DIGEST,
-        read_at__isnull=True,
-        created_at__gte=since,
-        created_at__lte=until,
-        recipient__is_active=True,
+        mail=Mail.DIGEST, read_at__isnull=True, created_at__lte=until, recipient__is_active=True
     )
 
 
@@ -173,7 +175,7 @@ def _queue_digest(user: User, notices: list[Notification]) -> None:
         template="notification_digest",
         context={
             "greeting": gettext("Hello %(name)s,") % {"name": user.display_name},
-            "intro": gettext("Here is what happened since yesterday."),
+            "intro": gettext("Here is what happened since our last e-mail."),
             "notices": [
                 {"text": notice.text, "url": settings.SITE_URL + notice.link} for notice in notices
             ],
@@ -188,23 +190,20 @@ def _queue_digest(user: User, notices: list[Notification]) -> None:
 
 
 def send_digest(*, now: dt.datetime | None = None, dry_run: bool = False) -> DigestRun:
-    """Mail each person who chose the daily digest their unread notices of the last day that
-    no e-mail carried yet, in one message. Idempotent: each person's notices are locked and
-    marked in the transaction that queues their e-mail, so a second run (or one at the same
-    time) finds nothing left to send."""
+    """Mail each person who chose the daily digest their unread notices that no e-mail carried
+    yet, in one message: however long since the last run (a late or missed run loses nothing).
+    Idempotent: each person's notices are marked, only if still waiting, in the transaction
+    that queues their e-mail, so a second run (or one at the same time, on any database) finds
+    nothing left to send."""
     now = now or timezone.now()
-    since = now - DIGEST_WINDOW
     run = DigestRun()
     people = list(
-        _waiting(since, now)
-        .order_by("recipient_id")
-        .values_list("recipient_id", flat=True)
-        .distinct()
+        _waiting(now).order_by("recipient_id").values_list("recipient_id", flat=True).distinct()
     )
     for person in User.objects.filter(pk__in=people).order_by("pk"):
         with transaction.atomic():
             notices = list(
-                _waiting(since, now)
+                _waiting(now)
                 .filter(recipient=person)
                 .select_for_update(of=("self",))
                 .order_by("created_at", "id")
@@ -215,12 +214,16 @@ def send_digest(*, now: dt.datetime | None = None, dry_run: bool = False) -> Dig
             run.notices += len(notices)
             if dry_run:
                 continue
-            Notification.objects.filter(pk__in=[n.pk for n in notices]).update(mail=Mail.DIGESTED)
+            marked = Notification.objects.filter(
+                pk__in=[n.pk for n in notices], mail=Mail.DIGEST
+            ).update(mail=Mail.DIGESTED)
+            if marked != len(notices):
+                # A concurrent run took some (SQLite does not lock rows): leave them all to it
+                # or to the next run.
+                transaction.set_rollback(True)
+                continue
             _queue_digest(person, notices)
     if not dry_run:
-        # What was read first, or waited past the window, is no longer due: it leaves the
-        # digest's index.
-        Notification.objects.filter(mail=Mail.DIGEST).exclude(
-            read_at__isnull=True, created_at__gte=since
-        ).update(mail=Mail.NONE)
+        # What was read first is no longer due: it leaves the digest's index.
+        Notification.objects.filter(mail=Mail.DIGEST, read_at__isnull=False).update(mail=Mail.NONE)
     return run

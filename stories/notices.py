@@ -1,14 +1,11 @@
 """What a story's author hears about (notifications.services.notify), called by
 stories/services.py right after the change, in its transaction."""
 
-from django.utils.text import Truncator
 from django.utils.translation import gettext
 
 from notifications.models import Kind
-from notifications.services import notify
+from notifications.services import forget, notify
 from stories.models import Comment
-
-QUOTED = 300
 
 
 def commented(comment: Comment) -> None:
@@ -25,6 +22,11 @@ def commented(comment: Comment) -> None:
         kind=Kind.STORY_COMMENTED,
         event_key=f"comment:{comment.pk}",
         text=text,
+        # No quote of the comment: its author may still edit or delete it, HR may hide it.
         link=f"{story.get_absolute_url()}#comment-{comment.pk}",
-        email_message=f"{text}\n\n“{Truncator(comment.body).chars(QUOTED)}”",
     )
+
+
+def comment_gone(comment: Comment) -> None:
+    """A comment deleted or hidden takes its notice with it (and out of a waiting digest)."""
+    forget(event_key=f"comment:{comment.pk}")

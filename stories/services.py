@@ -442,6 +442,7 @@ def _submitted(story: Story, author: User, submission_key: str) -> Comment | Non
 
 
 @transaction.atomic
+@transaction.atomic
 def add_comment(*, story: Story, author: User, body: str, submission_key: str = "") -> Comment:
     """Comment on a published story. The same post again with the same `submission_key` (a
     retry after an answer was lost, a double click) returns the comment it made the first time."""
@@ -498,6 +499,7 @@ def delete_comment(*, comment: Comment, by: User, now: dt.datetime | None = None
     comment.status = Comment.Status.DELETED
     comment.save(update_fields=["status"])
     Story.objects.filter(pk=comment.story_id).update(comment_count=F("comment_count") - 1)
+    notices.comment_gone(comment)
     return comment
 
 
@@ -518,6 +520,7 @@ def hide_comment(*, comment: Comment, by: User, reason: str) -> Comment:
     comment.save(update_fields=["status", "hidden_reason", "hidden_by"])
     Story.objects.filter(pk=comment.story_id).update(comment_count=F("comment_count") - 1)
     audit.record("comment.hidden", actor=by, target=comment, story=comment.story_id, reason=reason)
+    notices.comment_gone(comment)
     return comment
 
 

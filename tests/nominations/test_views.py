@@ -705,7 +705,9 @@ def test_the_nominator_is_told_a_withdrawn_nomination_cannot_be_edited(login, no
     services.withdraw(nomination=nomination, by=people.nominator)
     response = login(people.nominator).get(reverse("nominations:edit", args=[nomination.pk]))
     assert response.status_code == 409
-    assert "This nomination is withdrawn." in response.content.decode()
+    html = response.content.decode()
+    assert "This nomination is withdrawn." in html
+    assert "when the cycle closed" not in html  # it is still open
 
 
 @pytest.mark.parametrize(("who", "status"), [("hr", 403), ("colleague", 403), ("nominee", 403)])

@@ -124,12 +124,19 @@ def test_a_blind_invitation_does_not_name_the_nominator(people, nomination):
     assert notice.text == "A colleague asks you to second their nomination of Nina Nominee."
 
 
-def test_an_open_invitation_names_the_nominator(people, db):
+def test_an_open_invitation_names_the_nominator_in_the_email_only(
+    people, db, mailoutbox, django_capture_on_commit_callbacks
+):
+    # HR may make the cycle blind while it is open, and the invitee may judge it: the stored
+    # notice never names the nominator; the e-mail, gone at once, may.
     make_cycle(status=Status.OPEN, blind_judging=False)
     nomination = make_nomination(nominator=people.nominator, nominee=people.nominee)
-    invite(nomination, people, people.colleague)
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(nomination, people, people.colleague)
     [notice] = notices_of(people.colleague)
-    assert notice.text == "Omar Nominator asks you to second their nomination of Nina Nominee."
+    assert notice.text == "A colleague asks you to second their nomination of Nina Nominee."
+    [message] = [m for m in mailoutbox if m.to == [people.colleague.email]]
+    assert "Omar Nominator" in message.body
 
 
 def test_invitations_switched_off_send_no_email(
@@ -164,6 +171,25 @@ def test_an_author_commenting_on_their_own_story_is_not_told(db):
     author = make_user()
     stories.add_comment(story=make_story(author), author=author, body="Thanks all!")
     assert not Notification.objects.exists()
+
+
+@pytest.mark.parametrize("undo", ["delete", "hide"])
+def test_a_comment_taken_back_or_hidden_takes_its_notice_with_it(
+    db, undo, mailoutbox, django_capture_on_commit_callbacks
+):
+    author, reader = make_user(), make_user()
+    with django_capture_on_commit_callbacks(execute=True):
+        comment = stories.add_comment(
+            story=make_story(author), author=reader, body="Something I regret."
+        )
+    assert len(notices_of(author)) == 1
+    # The e-mail never quoted it.
+    assert all("regret" not in m.body for m in mailoutbox)
+    if undo == "delete":
+        stories.delete_comment(comment=comment, by=reader)
+    else:
+        stories.hide_comment(comment=comment, by=make_user(hr=True), reason="Off topic.")
+    assert notices_of(author) == []
 
 
 def test_a_retried_comment_notifies_once(db):

@@ -170,29 +170,31 @@ def test_a_digest_reader_gets_no_email_per_event(
     assert mailoutbox == []
 
 
-def test_the_digest_mails_the_days_unread_notices_once(
+def test_the_digest_mails_every_unread_notice_waiting_once(
     digest_reader, mailoutbox, django_capture_on_commit_callbacks
 ):
     first = make_notice(digest_reader, text="Evidence waits for you.")
     second = make_notice(digest_reader, text="Bo commented on your story.")
     read = make_notice(digest_reader, text="Already read.")
     services.mark_read(user=digest_reader, ids=[read.pk])
-    old = make_notice(digest_reader, text="Too old.")
+    # A run missed, or late by a minute: a notice older than a day is still mailed.
+    old = make_notice(digest_reader, text="From before a missed run.")
     Notification.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=2))
     in_app = make_notice(make_user(), text="Someone else's.")
     with django_capture_on_commit_callbacks(execute=True):
         run = services.send_digest()
         again = services.send_digest()
-    assert (run.people, run.notices) == (1, 2)
+    assert (run.people, run.notices) == (1, 3)
     assert (again.people, again.notices) == (0, 0)
     [message] = [m for m in mailoutbox if m.to == [digest_reader.email]]
-    assert message.subject == "2 notifications from Plaudit today"
+    assert message.subject == "3 notifications from Plaudit today"
     assert "Evidence waits for you." in message.body and "Bo commented" in message.body
-    assert "Already read." not in message.body and "Too old." not in message.body
+    assert "From before a missed run." in message.body
+    assert "Already read." not in message.body
     assert "Someone else's." not in message.body
     states = dict(Notification.objects.values_list("pk", "mail"))
-    assert states[first.pk] == states[second.pk] == Mail.DIGESTED
-    assert states[read.pk] == states[old.pk] == Mail.NONE  # no longer due
+    assert states[first.pk] == states[second.pk] == states[old.pk] == Mail.DIGESTED
+    assert states[read.pk] == Mail.NONE  # read first: no longer due
     assert states[in_app.pk] == Mail.SENT
 
 
