@@ -50,7 +50,9 @@ def evidence_verified(evidence: Evidence, *, before: str) -> None:
     )
 
 
-def invited_to_endorse(nomination: Nomination, *, by: User, person: User, message: str) -> None:
+def invited_to_endorse(
+    nomination: Nomination, *, by: User, person: User, subject: str, message: str
+) -> None:
     """`message` is the invitation's e-mail (nominations.services._invitation), which names
     the nominator only when the cycle is not blind. The stored notice never does: HR may make
     the cycle blind while it is open, and its reader may then judge it."""
@@ -61,5 +63,6 @@ def invited_to_endorse(nomination: Nomination, *, by: User, person: User, messag
         event_key=f"nomination:{nomination.pk}:invited",
         text=text % {"nominee": nomination.nominee.full_name},
         link=nomination.get_absolute_url(),
+        email_subject=subject,
         email_message=message,
     )

@@ -216,8 +216,10 @@ def invite_endorsers(*, nomination: Nomination, by: User, people: list[User]) ->
     new = [p for p in people if p.pk not in already]
     nomination.invited_endorsers.add(*new)
     for person in new:
-        _, context = _invitation(nomination, by=by, to=person)
-        notices.invited_to_endorse(nomination, by=by, person=person, message=context["message"])
+        subject, context = _invitation(nomination, by=by, to=person)
+        notices.invited_to_endorse(
+            nomination, by=by, person=person, subject=subject, message=context["message"]
+        )
     return people
 
 

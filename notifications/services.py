@@ -87,11 +87,13 @@ def notify(
     text: str,
     link: str,
     email_message: str = "",
+    email_subject: str = "",
 ) -> Notification | None:
     """Tell `recipient` about the event `event_key` (unique per person: the second call for
     the same event changes nothing and sends nothing). `text` is the notice, one sentence the
     recipient may read (the caller decides what they may know); `link` a path on this site;
-    `email_message`, when given, the longer body of the e-mail. Nothing for someone who left
+    `email_message` and `email_subject`, when given, the e-mail's body and subject (by default
+    the notice's sentence). Nothing for someone who left
     or switched this kind off: then None."""
     if not recipient.is_active:
         return None
@@ -115,7 +117,7 @@ def notify(
     if created and how == Mail.SENT:
         mail.send_mail_on_commit(
             to=recipient.email,
-            subject=text,
+            subject=email_subject or text,
             template="notice",
             context={
                 "greeting": gettext("Hello %(name)s,") % {"name": recipient.display_name},
