@@ -364,3 +364,21 @@ def test_home_sends_a_judge_to_the_cycles_awaiting_their_scores(login, db):
     page = login(judge).get("/").content.decode()
     assert f"/judge/{judging.pk}/" in page
     assert "/judge/" not in login(make_user()).get("/").content.decode()
+
+
+def test_a_judge_reads_the_story_as_written_and_sees_image_evidence(login, panel):
+    nomination = panel.cycle.nominations.get(nominee=panel.nina)
+    Evidence.objects.create(
+        nomination=nomination,
+        kind=Evidence.Kind.ARTIFACT,
+        image="evidence/letter.webp",
+        image_thumbnail="evidence/thumbs/letter.webp",
+        caption="The new refund letter",
+    )
+    page = login(panel.judge).get(judge_url(panel.cycle)).content.decode()
+    # Markdown, through the sanitiser: never the raw asterisks.
+    assert "<strong>rewrote</strong>" in page
+    assert "**rewrote**" not in page
+    assert re.search(
+        r'<img src="[^"]*evidence/thumbs/letter\.webp" alt="The new refund letter"', page
+    )
