@@ -13,6 +13,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.test import Client
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Response
+from playwright.sync_api import Error as PlaywrightError
 
 from accounts.models import User
 
@@ -62,10 +63,22 @@ def log_of(page: Page) -> PageLog:
     return _logs[page]
 
 
+def _axe_on(page: Page) -> list[dict]:
+    """axe-core's violations on the page once it has loaded. A page can still be finishing a
+    redirect (a sign-in through the provider) when the test's last expectation already
+    matched; axe then finds no document: it runs once more on the page that settled."""
+    page.wait_for_load_state()
+    try:
+        return _axe.run(page, options={"resultTypes": ["violations"]}).response["violations"]
+    except PlaywrightError:
+        page.wait_for_load_state()
+        return _axe.run(page, options={"resultTypes": ["violations"]}).response["violations"]
+
+
 def _axe_violations(page: Page) -> list[dict]:
     log = _logs.get(page)
     if log is None or log.javascript:
-        return _axe.run(page, options={"resultTypes": ["violations"]}).response["violations"]
+        return _axe_on(page)
     # axe-core waits on timers, which never fire where JavaScript is off: check the very
     # same document (its HTML as the browser holds it) in a twin tab that runs scripts.
     html, url = page.content(), page.url
@@ -79,7 +92,7 @@ def _axe_violations(page: Page) -> list[dict]:
             lambda u: u == url, lambda route: route.fulfill(body=html, content_type="text/html")
         )
         twin.goto(url)
-        return _axe.run(twin, options={"resultTypes": ["violations"]}).response["violations"]
+        return _axe_on(twin)
     finally:
         twin_context.close()
 
