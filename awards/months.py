@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 # Dates far outside this range are typing mistakes, and near the ends of the calendar the
 # default dates (the next month, a week of judging) would overflow Python's date type.
@@ -12,7 +13,10 @@ FIRST_YEAR, LAST_YEAR = 2000, 2200
 def check_year(value: dt.date | dt.datetime | None) -> None:
     """Refuse a date outside FIRST_YEAR..LAST_YEAR (the web form and the API both call it)."""
     if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise ValidationError(f"Choose a date between the years {FIRST_YEAR} and {LAST_YEAR}.")
+        raise ValidationError(
+            _("Choose a date between the years %(first)s and %(last)s.")
+            % {"first": FIRST_YEAR, "last": LAST_YEAR}
+        )
 
 
 def first_of_month(day: dt.date) -> dt.date:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -299,7 +300,7 @@ class _Scalar(serializers.Field):
     parses it, with the page's messages. An object or a list is refused here; the form would
     store its printed form as text, or fail on it as a date."""
 
-    default_error_messages = {"invalid": "Give a single value, not a list or an object."}
+    default_error_messages = {"invalid": _("Give a single value, not a list or an object.")}
 
     def to_internal_value(self, data: object) -> object:
         if isinstance(data, bool) or data is None:

@@ -183,7 +183,7 @@ def withdraw(*, nomination: Nomination, by: User) -> Nomination:
     and no longer counts. HR's withdrawals are in the audit log, with who did it."""
     nomination = _lock_nomination(nomination)
     if not access.can_withdraw(by, nomination):
-        raise PermissionDenied("Only the nominator or HR can withdraw a nomination.")
+        raise PermissionDenied(gettext("Only the nominator or HR can withdraw a nomination."))
     _require_open(nomination, gettext("withdraw it"))
     nomination.status = Nomination.Status.WITHDRAWN
     nomination.save(update_fields=["status", "updated_at"])
@@ -264,7 +264,7 @@ def check_may_add_evidence(*, nomination: Nomination, by: User) -> None:
     no longer takes it. The API asks before it reads the input (a refusal is a refusal, whatever
     was sent); add_evidence asks again under the lock."""
     if not access.may_add_evidence(by, nomination):
-        raise PermissionDenied("Only the nominator can add evidence.")
+        raise PermissionDenied(gettext("Only the nominator or HR can add evidence."))
     _require_open(nomination, gettext("add evidence"))
 
 
