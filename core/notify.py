@@ -7,14 +7,37 @@ transaction, so a crash after the commit loses no mail (core.tasks.enqueue_on_co
 Each message gets its idempotency key here, once: every attempt at sending it carries the same
 one, so running its task again never sends it twice."""
 
+import contextvars
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.core.mail import EmailMessage
 from django.tasks.backends.immediate import ImmediateBackend
 from django.utils.html import strip_tags
 
 from core import tasks
+
+# Set while `muted()` is in force: the demo's seeding, which writes through the services but
+# must not write to its (fictional) people.
+_muted = contextvars.ContextVar("plaudit_mail_muted", default=False)
+
+
+@contextmanager
+def muted() -> Iterator[None]:
+    """Within this block no e-mail is sent nor queued: every other effect of a service stays."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
+
+
+def is_muted() -> bool:
+    """Whether `muted()` is in force here: for other messages to the outside (a chat webhook)
+    and for notices, which then carry no e-mail, now or in a digest."""
+    return _muted.get()
 
 
 def send_mail_on_commit(
@@ -25,7 +48,7 @@ def send_mail_on_commit(
     `context` must be JSON (ids and strings, not model instances): it is stored with the task.
     """
     recipients = [to] if isinstance(to, str) else list(to)
-    if not recipients:
+    if not recipients or _muted.get():
         return
     context = context or {}
     # Fail here, in the caller, rather than later in the worker.
@@ -42,6 +65,8 @@ def send_mail_on_commit(
 
 def send_message_on_commit(message: EmailMessage) -> None:
     """Send an already rendered message (allauth's) if the current transaction commits."""
+    if _muted.get():
+        return
     html = next(
         (
             content

@@ -104,7 +104,8 @@ def notify(
     ) or Channel.EMAIL
     if channel == Channel.OFF:
         return None
-    if channel == Channel.IN_APP:
+    if channel == Channel.IN_APP or mail.is_muted():
+        # Muted (the demo's seeding): the notice stays, but no e-mail now nor in a digest.
         how = Mail.NONE
     else:
         how = Mail.DIGEST if wants_daily_digest(recipient) else Mail.SENT

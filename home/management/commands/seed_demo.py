@@ -12,6 +12,7 @@ from django.db import transaction
 
 from accounts import demo
 from accounts.demo import DEMO_LOGINS, DEMO_PASSWORD, Demo
+from core import notify
 from cycles.demo import seed_cycles
 from nominations.thanks.demo import seed_thanks
 from stories.demo import seed_stories
@@ -44,7 +45,10 @@ class Command(BaseCommand):
                 "DJANGO_DEBUG=1. Add --force to load it into this site anyway."
             )
         state = Demo(write=self.stdout.write)
-        with transaction.atomic():
+        # The steps go through the services, which tell people what happened: the demo's
+        # people are made up, so nobody is e-mailed (in-app notices are the demo's to show).
+        # Muted outside the transaction: what runs when it commits is muted too.
+        with notify.muted(), transaction.atomic():
             for step in STEPS:
                 step(state)
         created = ", ".join(f"{n} {what}" for what, n in state.created.items() if n)
