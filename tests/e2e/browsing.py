@@ -3,16 +3,19 @@
 Every page a test visits is checked with axe-core: `visit()` navigates and checks, and after
 a click that loads another page the test calls `assert_accessible()` itself. The `open_page`
 fixture (conftest.py) fails a test that loaded a page it never checked, and any test during
-which the browser reported a Content-Security-Policy violation or an uncaught script error.
+which the browser reported a Content-Security-Policy violation, an uncaught script error or an
+htmx error (a request htmx could not place or send, or an hx- selector that matched nothing).
 """
 
+import re
 from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
 
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.test import Client
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Response
+from django.utils.csp import CSP, build_policy
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Response, Route
 from playwright.sync_api import Error as PlaywrightError
 
 from accounts.models import User
@@ -32,6 +35,7 @@ class PageLog:
     checked: set[str] = field(default_factory=set)
     csp_violations: list[str] = field(default_factory=list)
     script_errors: list[str] = field(default_factory=list)
+    htmx_errors: list[str] = field(default_factory=list)
 
     @property
     def unchecked(self) -> set[str]:
@@ -41,15 +45,42 @@ class PageLog:
 _logs: "WeakKeyDictionary[Page, PageLog]" = WeakKeyDictionary()
 
 
+def _is_htmx_error(message: ConsoleMessage) -> bool:
+    """htmx logs its error events as console errors named for the event ("htmx:targetError,
+    #people-options"), and an hx-include or hx-target selector that matched nothing as
+    "The selector … returned no matches!": the request then goes out without what it meant."""
+    if "returned no matches" in message.text:
+        return True
+    return message.type == "error" and message.text.startswith("htmx:")
+
+
+def _serve_media_as_the_site_does(page: Page) -> None:
+    """The live server hands uploaded files out before any middleware (Django's media
+    handler), so without a Content-Security-Policy; the site (`make run`, core.views.media)
+    serves them under it. Opening an image by itself then breaks the policy (Chromium's image
+    page styles itself inline), which a test must see as the browser would."""
+    policy = build_policy(settings.SECURE_CSP, nonce=None)
+
+    def with_policy(route: Route) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, headers={**response.headers, CSP.HEADER_ENFORCE: policy})
+
+    page.route(re.compile(re.escape(settings.MEDIA_URL)), with_policy)
+
+
 def watch(page: Page, *, javascript: bool = True, color_scheme: str = "light") -> PageLog:
-    """Start recording loads, CSP violations and uncaught errors for `page`."""
+    """Start recording loads, CSP violations, htmx errors and uncaught errors for `page`."""
     log = _logs[page] = PageLog(javascript=javascript, color_scheme=color_scheme)
+    _serve_media_as_the_site_does(page)
 
     def on_console(message: ConsoleMessage) -> None:
         # Chromium reports a blocked script, style or connection as a console error
-        # "Refused to … because it violates the following Content Security Policy directive".
+        # "Refused to … because it violates the following Content Security Policy directive",
+        # or "Applying inline style violates the following Content Security Policy directive".
         if "Content Security Policy" in message.text:
             log.csp_violations.append(f"{page.url}: {message.text}")
+        elif _is_htmx_error(message):
+            log.htmx_errors.append(f"{page.url}: {message.text}")
 
     # `load` fires for whole documents only: an htmx swap with hx-push-url changes the URL
     # without loading a page, and is checked by the test where it matters.

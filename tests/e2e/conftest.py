@@ -99,9 +99,9 @@ def open_page(new_context, live_server, request) -> Iterator[Callable[..., Page]
     """open_page(user=None, *, color_scheme="light", width=1280, javascript=True) → a new tab
     in a fresh browser context, signed in as `user` when one is given.
 
-    After the test: fails when the browser reported a Content-Security-Policy violation or an
-    uncaught script error, or (if the test passed) when a page was loaded but never checked
-    with axe-core."""
+    After the test: fails when the browser reported a Content-Security-Policy violation, an
+    htmx error or an uncaught script error, or (if the test passed) when a page was loaded but
+    never checked with axe-core."""
     logs = []
 
     def open_(
@@ -126,7 +126,9 @@ def open_page(new_context, live_server, request) -> Iterator[Callable[..., Page]
 
     yield open_
 
-    problems = [line for log in logs for line in log.csp_violations + log.script_errors]
+    problems = [
+        line for log in logs for line in log.csp_violations + log.htmx_errors + log.script_errors
+    ]
     call = getattr(request.node, "rep_call", None)
     if call is not None and call.passed:
         problems += [
