@@ -8,6 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -18,7 +19,9 @@ from nominations.models import TOO_LARGE, Category, Evidence, base_points_for
 Kind = Evidence.Kind
 
 
-def picker_search(*, field: str, label: str, nomination_id: int | None = None) -> forms.CharField:
+def picker_search(
+    *, field: str, label: str | Promise, nomination_id: int | None = None
+) -> forms.CharField:
     """The search box of a colleague picker: htmx autocomplete into `#<field>-options`, and a
     plain form field when JavaScript is off (the view then lists the matches itself)."""
     params: dict[str, str | int] = {"field": field}
@@ -28,7 +31,7 @@ def picker_search(*, field: str, label: str, nomination_id: int | None = None) -
         required=False,
         max_length=PICKER_QUERY_LENGTH,
         label=label,
-        help_text="Type a name, a team or a job title, then pick the person from the list.",
+        help_text=_("Type a name, a team or a job title, then pick the person from the list."),
         widget=forms.TextInput(
             attrs={
                 "type": "search",
@@ -36,13 +39,25 @@ def picker_search(*, field: str, label: str, nomination_id: int | None = None) -
                 "hx-get": reverse("nominations:nominee_search"),
                 "hx-trigger": "input changed delay:300ms, search",
                 "hx-target": f"#{field}-options",
+                # Explicit: a picker inside an htmx form would inherit the form's outerHTML
+                # swap, replace the list's container, and have no target the second time.
+                "hx-swap": "innerHTML",
                 "hx-sync": "this:replace",
                 "hx-vals": json.dumps(params),
-                # Keep whoever is already picked when the list of matches is replaced.
-                "hx-include": f"[name='{field}']:checked",
+                # Keep whoever is already picked when the list of matches is replaced: htmx
+                # sends the ticked boxes of the list (a selector for ticked boxes alone
+                # matches nothing before the first search, and htmx reports that).
+                "hx-include": f"#{field}-options",
+                "data-picker-search": field,
             }
         ),
     )
+
+
+def link_errors_to_the_search(form: forms.Form, field: str) -> None:
+    """The error summary's link for the picker's `field` goes to its search box (the form's
+    `q`): the picker lists its people itself, with ids of its own, and none before a search."""
+    form.fields[field].widget.attrs["data-error-anchor"] = form["q"].auto_id
 
 
 class CategoryChoiceField(forms.ModelChoiceField):
@@ -96,7 +111,7 @@ class NominationForm(NominationFields):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields = {
-            "q": picker_search(field="nominee", label="Find a colleague"),
+            "q": picker_search(field="nominee", label=_("Find a colleague")),
             # Every user: the service explains why someone cannot be nominated.
             "nominee": forms.ModelChoiceField(
                 queryset=User.objects.all(),
@@ -109,6 +124,7 @@ class NominationForm(NominationFields):
             ),
             **self.fields,
         }
+        link_errors_to_the_search(self, "nominee")
 
     def service_data(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k != "q"}
@@ -305,7 +321,8 @@ class InviteForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields = {
             "q": picker_search(
-                field="people", label="Find colleagues to invite", nomination_id=nomination_id
+                field="people", label=_("Find colleagues to invite"), nomination_id=nomination_id
             ),
             **self.fields,
         }
+        link_errors_to_the_search(self, "people")

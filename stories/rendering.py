@@ -286,10 +286,12 @@ def card_html(
     heading: str = "",
     reactable: bool = False,
     csrf_token: object = "",
+    focus: bool = False,
 ) -> SafeString:
     """A story card (templates/stories/card.html). `story` comes from StoryQuerySet.for_feed
     (or with author, department and award cycle selected when `compact`: a compact card shows
-    no photo, excerpt, tags or buttons and reads no prefetched relation)."""
+    no photo, excerpt, tags or buttons and reads no prefetched relation). With `focus`, the
+    card takes the focus when htmx adds it to the page (its `autofocus`)."""
     shared = _shared()
     pk = int(story.pk)
     kind = escape(story.kind)
@@ -332,9 +334,11 @@ def card_html(
             f"{_comments(story.comment_count)}"
             f'<span class="visually-hidden">{on_story}</span></a>\n</footer>\n'
         )
+    focusable = ' tabindex="-1" autofocus' if focus else ""
     return SafeString(
         f'<article class="story-card story-card-{kind}'
-        f'{" story-card-compact" if compact else ""}" aria-labelledby="story-{pk}-title">\n'
+        f'{" story-card-compact" if compact else ""}" aria-labelledby="story-{pk}-title"'
+        f"{focusable}>\n"
         f'<div class="story-card-main">\n'
         f'<p class="story-card-kind">{kind_badge_html(story, shared)}</p>\n'
         f"{award_banner_html(story, shared)}\n"

@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthedRequest
@@ -26,7 +27,7 @@ from core.forms import service_errors
 from stories import access, services
 from stories.feed import page as feed_page
 from stories.forms import CommentForm, HideCommentForm, NewCommentForm
-from stories.models import CARD_PREFETCH, Comment, Reaction, Story, Tag
+from stories.models import CARD_PREFETCH, Comment, Reaction, Story, StoryImage, Tag
 
 FEED = "stories/feed.html"
 DETAIL = "stories/detail.html"
@@ -80,6 +81,10 @@ class FeedFilters:
             person=_positive_int(params.get("person")),
             q=q,
         )
+
+    def folded_count(self) -> int:
+        """How many of the filters the feed folds under "More filters" are set."""
+        return sum(1 for value in (self.kind, self.department, self.tag) if value)
 
     def params(self) -> dict[str, str]:
         return {f.name: str(getattr(self, f.name)) for f in fields(self) if getattr(self, f.name)}
@@ -155,7 +160,7 @@ def _filter_choices(filters: FeedFilters) -> dict:
 @require_GET
 def feed(request: AuthedRequest) -> HttpResponse:
     """Newest stories first (by relevance when searching on PostgreSQL), 20 at a time; the
-    "More stories" link carries a signed cursor and the filters."""
+    "More stories" button sends a signed cursor and the filters."""
     filters = FeedFilters.from_query(request.GET)
     context: dict = {"filters": filters, "reactable": True}
     try:
@@ -167,9 +172,12 @@ def feed(request: AuthedRequest) -> HttpResponse:
         context |= {"stories": [], "bad_cursor": " ".join(error.messages)}
         return render(request, FEED, context, status=400)
     _attach_my_reactions(request.user, stories)
-    context |= {"stories": stories, "next_url": filters.url(cursor=cursor) if cursor else ""}
+    next_page = filters.params() | {"cursor": cursor} if cursor else {}
+    context |= {"stories": stories, "next_page": next_page}
     if request.htmx and not request.htmx.history_restore_request:
-        return render(request, FEED + "#page", context)
+        # The cards htmx adds: the first takes the focus. Never on a whole page, which a
+        # history restore also asks for with htmx.
+        return render(request, FEED + "#page", context | {"focus_first": True})
     context |= _filter_choices(filters)
     return render(request, FEED, context)
 
@@ -475,3 +483,22 @@ def comment_hide(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.htmx:
         return _item(request, _decorate(comment, request.user, hide_form=form))
     return _detail_again(request, comment.story, hide=(comment.pk, form))
+
+
+@login_required
+@require_GET
+def photo(request: AuthedRequest, pk: int, photo_pk: int) -> HttpResponse:
+    """A story's photo opened larger: whoever may read the story, as on the story page."""
+    story = _visible_story(request, pk)
+    image = get_object_or_404(StoryImage, story=story, pk=photo_pk)
+    context = {
+        "image": image.image,
+        "width": image.width,
+        "height": image.height,
+        "alt": image.alt_text or gettext("A photo from the story"),
+        "caption": image.alt_text,
+        "heading": gettext("A photo from “%(title)s”") % {"title": story.title},
+        "back_url": story.get_absolute_url() + f"#photo-{image.pk}",
+        "back_label": gettext("Back to the story"),
+    }
+    return render(request, "components/photo_page.html", context)

@@ -36,7 +36,12 @@ excerpt = register.filter("excerpt", rendering.excerpt)
 
 @register.simple_tag(takes_context=True)
 def story_card(
-    context: template.Context, story: Story, *, compact: bool = False, heading: str = ""
+    context: template.Context,
+    story: Story,
+    *,
+    compact: bool = False,
+    heading: str = "",
+    focus: bool = False,
 ) -> SafeString:
     """A story card (stories/rendering.py); its reaction buttons when `reactable` is in the
     context, with the page's CSRF token."""
@@ -44,6 +49,7 @@ def story_card(
         story,
         compact=bool(compact),
         heading=heading or "",
+        focus=bool(focus),
         reactable=bool(context.get("reactable")),
         csrf_token=context.get("csrf_token", ""),
     )

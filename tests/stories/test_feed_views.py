@@ -1,9 +1,11 @@
-"""The story feed page: newest first, filters in the URL, search, cursor pages, infinite
-scroll with htmx, and a query count that does not grow with the page or the data."""
+"""The story feed page: newest first, filters in the URL, search, cursor pages that the
+"More stories" button adds with htmx, and a query count that does not grow with the page or
+the data."""
 
 import datetime as dt
+import html
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.core import signing
@@ -30,9 +32,17 @@ def card_ids(response) -> list[int]:
     return [int(pk) for pk in CARD_TITLE.findall(response.content.decode())]
 
 
+MORE_FORM = re.compile(r'<form class="more-stories" method="get" action="([^"]+)".*?</form>', re.S)
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+
+
 def more_url(response) -> str | None:
-    match = re.search(r'class="more-link[^"]*" href="([^"]+)"', response.content.decode())
-    return match.group(1).replace("&amp;", "&") if match else None
+    """Where the "More stories" button goes: its form's action with its hidden fields."""
+    match = MORE_FORM.search(response.content.decode())
+    if not match:
+        return None
+    fields = [(name, html.unescape(value)) for name, value in HIDDEN.findall(match.group(0))]
+    return f"{match.group(1)}?{urlencode(fields)}"
 
 
 def published_at(story: Story, moment: dt.datetime) -> Story:
@@ -247,13 +257,14 @@ def test_the_second_page_continues_exactly_where_the_first_ended(login, reader):
     assert seen == newest_first(stories)  # no duplicates, nothing missed, in order
 
 
-def test_the_more_link_is_a_real_link_that_htmx_loads_when_revealed(login, reader):
+def test_more_stories_is_a_button_that_htmx_loads_on_demand_not_when_revealed(login, reader):
     many_stories(21)
     content = login(reader).get(FEED).content.decode()
-    link = re.search(r"<a class=\"more-link[^>]*>More stories</a>", content).group(0)
-    assert 'href="?' not in link and f'href="{FEED}?cursor=' in link
-    assert 'hx-trigger="revealed"' in link and 'hx-swap="outerHTML"' in link
-    assert f'hx-get="{FEED}?cursor=' in link
+    form = MORE_FORM.search(content).group(0)
+    assert f'action="{FEED}"' in form and f'hx-get="{FEED}"' in form
+    assert 'hx-swap="outerHTML"' in form and "revealed" not in content
+    assert '<button type="submit" class="button button-secondary">More stories</button>' in form
+    assert '<input type="hidden" name="cursor" value="' in form
 
 
 def test_the_more_link_works_without_javascript(login, reader):
@@ -273,7 +284,42 @@ def test_an_htmx_request_gets_only_the_next_cards_and_link(login, reader):
     assert "<html" not in content and "story-filters" not in content
     assert content.strip().startswith("<article")
     assert len(card_ids(response)) == 20
-    assert content.strip().endswith("More stories</a>")
+    assert content.strip().endswith("</form>") and "More stories</button>" in content
+
+
+def test_a_page_added_by_htmx_gives_its_first_story_the_focus(login, reader):
+    many_stories(45)
+    client = login(reader)
+    first = client.get(FEED).content.decode()
+    added = client.get(more_url(client.get(FEED)), headers=HTMX).content.decode()
+    assert "autofocus" not in first
+    assert added.count("autofocus") == 1
+    assert re.match(r'<article class="story-card[^>]* tabindex="-1" autofocus>', added.strip())
+
+
+def test_a_history_restore_gets_the_whole_page_with_no_story_taking_the_focus(login, reader):
+    # htmx asks for the whole page with HX-Request when its history cache misses: the page
+    # must not read as a page of added cards (whose first story takes the focus).
+    many_stories(45)
+    client = login(reader)
+    restore = HTMX | {"HX-History-Restore-Request": "true"}
+    content = client.get(more_url(client.get(FEED)), headers=restore).content.decode()
+    assert "<html" in content and len(CARD_TITLE.findall(content)) == 20
+    assert "autofocus" not in content
+
+
+@pytest.mark.parametrize(
+    ("query", "summary"),
+    [
+        ({}, "More filters</summary>"),
+        ({"q": "invoices"}, "More filters</summary>"),
+        ({"kind": "front_line", "tag": "lyon"}, '<span class="muted">(2 active)</span>'),
+    ],
+)
+def test_the_folded_filters_say_how_many_of_them_are_set(login, reader, query, summary):
+    content = login(reader).get(FEED, query).content.decode()
+    assert '<details class="story-filters-more">' in content  # folded: never "open"
+    assert summary in content
 
 
 def test_the_more_link_keeps_the_filters(login, reader, author):
