@@ -18,4 +18,5 @@ urlpatterns = [
     path("<int:pk>/invite/", views.invite, name="invite"),
     path("evidence/<int:pk>/verify/", views.verify_evidence, name="verify_evidence"),
     path("evidence/<int:pk>/delete/", views.delete_evidence, name="delete_evidence"),
+    path("evidence/<int:pk>/image/", views.evidence_image, name="evidence_image"),
 ]

@@ -347,3 +347,13 @@ class HideCommentForm(forms.Form):
         help_text="The author and other HR staff will see this reason.",
         error_messages={"required": services.NO_COMMENT_REASON},
     )
+
+
+class CustomerVoiceForm(forms.Form):
+    """Sharing a thank-you as a story: its title, proposed and editable on the preview."""
+
+    title = form_field(
+        Story,
+        "title",
+        help_text=_("One line the whole company will understand. Change it if you like."),
+    )

@@ -307,11 +307,22 @@ def _duplicate_voice(thank_you: ThankYou) -> ConflictError:
     return ConflictError("This thank-you is already a story.", existing=existing)
 
 
+def customer_voice_title(thank_you: ThankYou) -> str:
+    """The title a customer-voice story gets unless the person sharing it writes another."""
+    title = f"{thank_you.customer_first_name[:60] or 'A customer'} thanks {thank_you.employee}"
+    if organisation := thank_you.organisation.strip():
+        title += f" ({organisation})"
+    return title[: Story._meta.get_field("title").max_length]
+
+
 @transaction.atomic
-def create_customer_voice(*, thank_you: ThankYou, by: User, publish: bool = True) -> Story:
+def create_customer_voice(
+    *, thank_you: ThankYou, by: User, title: str = "", publish: bool = True
+) -> Story:
     """A customer-voice story from an approved thank-you whose customer agreed to share it,
     by HR or the thanked employee. Only the words, the first name and the organisation travel:
-    never the customer's e-mail address or full name."""
+    never the customer's e-mail address or full name. `title` replaces the usual one
+    (customer_voice_title) when given."""
     thank_you = (
         ThankYou.objects.select_for_update(of=("self",))
         .select_related("employee")
@@ -328,9 +339,7 @@ def create_customer_voice(*, thank_you: ThankYou, by: User, publish: bool = True
     employee = thank_you.employee
     first_name = thank_you.customer_first_name[:60]
     organisation = thank_you.organisation.strip()
-    title = f"{first_name or 'A customer'} thanks {employee}"
-    if organisation:
-        title += f" ({organisation})"
+    title = " ".join(title.split()) or customer_voice_title(thank_you)
     try:
         with transaction.atomic():
             story = Story.objects.create(

@@ -12,6 +12,7 @@ app_name = "stories"
 urlpatterns: list = [
     path("", reading.feed, name="feed"),
     path("<int:pk>/", reading.detail, name="detail"),
+    path("<int:pk>/photos/<int:photo_pk>/", reading.photo, name="photo"),
     path("<int:pk>/reactions/<str:kind>/", reading.react, name="react"),
     path("<int:pk>/comments/", reading.comment, name="comment"),
     path("comments/<int:pk>/edit/", reading.comment_edit, name="comment_edit"),

@@ -24,7 +24,7 @@ from core.forms import service_errors
 from core.markdown import render as render_markdown
 from nominations.thanks.access import visible_thanks
 from stories import access, services
-from stories.forms import HideForm, StoryForm, story_initial
+from stories.forms import CustomerVoiceForm, HideForm, StoryForm, story_initial
 from stories.models import KIND_FIELDS, MAX_PHOTOS, Story, StoryImage
 
 FORM = "stories/form.html"
@@ -263,21 +263,26 @@ def hide(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def from_thanks(request: AuthedRequest, pk: int) -> HttpResponse:
-    """GET shows exactly what will be published (the words, a first name, the organisation);
-    POST publishes it. A thank-you already shared leads to its story."""
+    """A preview of the story a thank-you becomes, exactly as it will read (the words, a first
+    name, the organisation, a title to change); POST with "Publish" publishes it, any other
+    POST ("Update the preview") shows the new title. Nothing is published before that.
+    A thank-you already shared leads to its story."""
     thank_you = get_object_or_404(visible_thanks(request.user).select_related("employee"), pk=pk)
     existing = Story.objects.filter(thank_you=thank_you).only("pk").first()
     if existing is not None:
         messages.info(request, "This thank-you is already a story.")
         return redirect("stories:detail", existing.pk)
-    context = {
-        "thank_you": thank_you,
-        "can_share": access.can_share_thanks(request.user, thank_you),
-        "refusal": "",
-    }
+    can_share = access.can_share_thanks(request.user, thank_you)
     if request.method == "POST":
+        form = CustomerVoiceForm(request.POST)
+    else:
+        form = CustomerVoiceForm(initial={"title": services.customer_voice_title(thank_you)})
+    context = {"thank_you": thank_you, "can_share": can_share, "form": form, "refusal": ""}
+    if request.method == "POST" and form.is_valid() and request.POST.get("action") == "publish":
         try:
-            story = services.create_customer_voice(thank_you=thank_you, by=request.user)
+            story = services.create_customer_voice(
+                thank_you=thank_you, by=request.user, title=form.cleaned_data["title"]
+            )
         except ValidationError as error:
             context["refusal"] = " ".join(error.messages)
         except PermissionDenied as error:
@@ -290,4 +295,8 @@ def from_thanks(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "The customer's words are published as a story.")
             return redirect("stories:detail", story.pk)
+    # The title the preview shows: as typed, else as proposed.
+    valid = form.is_bound and form.is_valid()
+    typed = form.cleaned_data["title"] if valid else form["title"].value()
+    context["preview_title"] = typed or services.customer_voice_title(thank_you)
     return render(request, "stories/from_thanks.html", context)

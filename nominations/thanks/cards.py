@@ -84,6 +84,7 @@ class Words:
         self.approve = _said(gettext("Approve"))
         self.reject = _said(gettext("Reject"))
         self.the_thank_you_from = _said(gettext("the thank-you from %(customer)s"))
+        self.select = _said(gettext("Select to approve"))
         self.change_employee = _said(gettext("Change who this is about"))
         self.choose_employee = _said(gettext("Choose who this is about"))
         self.months = [""] + [_said(MONTHS[month]) for month in range(1, 13)]
@@ -98,12 +99,14 @@ def words(language: str | None) -> Words:
 class Reader:
     """What every card of one response shares: who reads it, in which language, and the
     links and CSRF token, worked out once rather than for each card. `controls`: a waiting
-    card gets its approve/reject form (not on the assign page)."""
+    card gets its approve/reject form, and one that can be approved its check box for the
+    queue's "Approve selected" (not on the assign page); `select_all` ticks those boxes."""
 
-    def __init__(self, request: HttpRequest, *, controls: bool) -> None:
+    def __init__(self, request: HttpRequest, *, controls: bool, select_all: bool = False) -> None:
         user = request.user
         self.request = request
         self.controls = controls
+        self.select_all = select_all
         self.show_email = access.can_see_customer_email(user)
         self.can_assign = access.can_assign(user)
         self.words = words(get_language())
@@ -221,9 +224,11 @@ def card(
         )
     if organisation:
         organisation = f"\n    <dt>{w.organisation}</dt><dd>{organisation}</dd>"
-    controls = ""
+    controls = selector = ""
     if reader.controls and thank_you.is_waiting:
         controls = _controls(thank_you, reader, note, note_errors, decision_errors)
+        if employee is not None:
+            selector = _selector(thank_you, reader)
     return SafeString(
         f'<article id="thank-you-{pk}" class="card thank-you-card thank-you-{status}" '
         f'aria-labelledby="thank-you-{pk}-title">\n'
@@ -233,7 +238,7 @@ def card(
         f'      <span class="muted">{w.from_customer % {"customer": signed}}</span>\n'
         f"    </h2>\n"
         f'    <span class="badge thank-you-badge-{status}">'
-        f"{escape(thank_you.get_status_display())}</span>\n"
+        f"{escape(thank_you.get_status_display())}</span>{selector}\n"
         f"  </header>{shown}\n"
         f'  <blockquote class="thank-you-message">\n'
         f"    {linebreaks(thank_you.message, autoescape=True)}\n"
@@ -251,6 +256,21 @@ def card(
         f"    <dt>{w.sharing}</dt>\n"
         f"    <dd>{w.shared if thank_you.consent_to_share else w.not_shared}</dd>{decided}\n"
         f"  </dl>\n{controls}</article>\n"
+    )
+
+
+def _selector(thank_you: ThankYou, reader: Reader) -> str:
+    """The check box of "Approve selected": it belongs to the queue's form #bulk-approve
+    (a form cannot hold another, and each card has its own)."""
+    w = reader.words
+    pk = thank_you.pk
+    from_customer = w.the_thank_you_from % {"customer": escape(thank_you.customer_name)}
+    checked = " checked" if reader.select_all else ""
+    return (
+        f'\n    <p class="thank-you-select"><input type="checkbox" name="selected" value="{pk}" '
+        f'form="bulk-approve" id="thank-you-{pk}-select"{checked}> '
+        f'<label for="thank-you-{pk}-select">{w.select}'
+        f'<span class="visually-hidden"> {from_customer}</span></label></p>'
     )
 
 

@@ -112,6 +112,17 @@ class ThankYouInput(forms.Form):
     """A customer's thank-you: from the general form, or, with `employee`, from that employee's
     link (which has no `employee_hint`: we already know who it is for)."""
 
+    # The page's order (the message right after who it is for): the error summary lists the
+    # mistakes in this order, so it reads as the page does.
+    field_order = [
+        "employee_hint",
+        "message",
+        "customer_name",
+        "customer_email",
+        "organisation",
+        "consent_to_share",
+    ]
+
     employee_hint = WordsField(
         label="Who helped you?",
         max_length=_column("employee_hint"),

@@ -5,7 +5,9 @@ ModerateForm is also what the API checks a moderation with (api.ModerateSerializ
 from decimal import Decimal
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from accounts.models import User
 from nominations.forms import picker_search
@@ -35,6 +37,44 @@ class ModerateForm(forms.Form):
         max_length=ThankYou._meta.get_field("moderation_note").max_length,
         error_messages={"max_length": _("Keep the note under %(limit_value)d characters.")},
     )
+
+
+class _Selection(forms.ModelMultipleChoiceField):
+    """Ticked thank-yous, no more than `most` (a page of the queue): more is refused before
+    any query."""
+
+    def __init__(self, *args, most: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.most = most
+
+    def clean(self, value: list[str] | None) -> QuerySet[ThankYou]:
+        if value and len(value) > self.most:
+            raise forms.ValidationError(
+                self.error_messages["too_many"], code="too_many", params={"most": self.most}
+            )
+        return super().clean(value)
+
+
+class ApproveSelectedForm(forms.Form):
+    """The thank-yous ticked on the queue for "Approve selected": any of this moderator's queue
+    (one decided meanwhile is the service's to report, next to the others), at most `most`."""
+
+    def __init__(self, *args, queue: QuerySet[ThankYou], most: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["selected"] = _Selection(
+            queryset=queue.for_queue().order_by("pk"),
+            most=most,
+            error_messages={
+                "too_many": ngettext_lazy(
+                    "Select %(most)d thank-you at most: one page of the queue at a time.",
+                    "Select %(most)d thank-yous at most: one page of the queue at a time.",
+                    "most",
+                ),
+                "required": _("Select the thank-yous to approve first."),
+                "invalid_choice": _("A thank-you you selected is no longer in your queue."),
+                "invalid_pk_value": _("A thank-you you selected is no longer in your queue."),
+            },
+        )
 
 
 class AssignForm(forms.Form):

@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthedRequest
@@ -32,6 +33,7 @@ from nominations.models import Integration, ThankYou
 from nominations.thanks import access, cards, integrations, services
 from nominations.thanks.hr_forms import (
     PICKER_FIELD,
+    ApproveSelectedForm,
     AssignForm,
     IntegrationEditForm,
     IntegrationForm,
@@ -123,15 +125,60 @@ def queue(request: AuthedRequest) -> HttpResponse:
     paginator.count = counts[status]
     page = paginator.get_page(request.GET.get("page"))
     tabs = _tabs(counts)
-    reader = cards.Reader(request, controls=True)
+    # "Select all" is a link (?select=all) that ticks every box: no JavaScript needed.
+    select_all = request.GET.get("select") == "all"
+    reader = cards.Reader(request, controls=True, select_all=select_all)
     context = {
         "page": page,
         "cards": [cards.card(thank_you, reader) for thank_you in page],
         "status": status,
         "tabs": tabs,
         "current": next(tab for tab in tabs if tab["status"] == status),
+        "select_all": select_all,
+        "approvable": status == Status.CONFIRMED
+        and any(thank_you.employee_id for thank_you in page),
     }
     return render(request, QUEUE, context)
+
+
+def _approved_message(approvals: list[services.Approval]) -> str:
+    names = ", ".join(
+        gettext("%(customer)s to %(employee)s")
+        % {"customer": a.thank_you.customer_name, "employee": a.thank_you.employee.full_name}
+        for a in approvals
+    )
+    return ngettext(
+        "Approved %(count)d thank-you (%(names)s): we have let them know.",
+        "Approved %(count)d thank-yous (%(names)s): we have let them know.",
+        len(approvals),
+    ) % {"count": len(approvals), "names": names}
+
+
+@login_required
+@require_POST
+def approve_selected(request: AuthedRequest) -> HttpResponse:
+    """The queue's "Approve selected": each ticked thank-you approved as its own Approve
+    button would (services.approve_thanks); what could not be, said one by one."""
+    if not access.may_moderate_anything(request.user):
+        raise PermissionDenied
+    form = ApproveSelectedForm(
+        request.POST, queue=access.moderation_queue(request.user), most=QUEUE_PAGE_SIZE
+    )
+    if not form.is_valid():
+        messages.error(request, " ".join(_errors_of(form)))
+        return redirect(reverse("thanks:queue") + "?status=" + Status.CONFIRMED)
+    approvals = services.approve_thanks(
+        thank_yous=list(form.cleaned_data["selected"]), by=request.user
+    )
+    if done := [a for a in approvals if a.approved]:
+        messages.success(request, _approved_message(done))
+    for refused in (a for a in approvals if not a.approved):
+        messages.error(
+            request,
+            gettext("Not approved: the thank-you from %(customer)s. %(reason)s")
+            % {"customer": refused.thank_you.customer_name, "reason": refused.error},
+        )
+    return redirect(reverse("thanks:queue") + "?status=" + Status.CONFIRMED)
 
 
 def _moderated_message(thank_you: ThankYou, decision: str) -> str:

@@ -8,6 +8,8 @@ link in their confirmation e-mail.
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from django.conf import settings
@@ -16,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from awards.models import AwardCycle, standings_changed
@@ -280,22 +283,32 @@ def _lock(thank_you: ThankYou) -> ThankYou:
     )
 
 
+def _already(thank_you: ThankYou) -> str:
+    return gettext("This thank-you was %(status)s already.") % {
+        "status": thank_you.get_status_display().lower()
+    }
+
+
 def _check_moderator(thank_you: ThankYou, by: User) -> None:
     if not access.can_moderate(by, thank_you):
         raise PermissionDenied(
-            "You moderate thank-yous to your direct reports only, never those about yourself."
+            gettext(
+                "You moderate thank-yous to your direct reports only, never those about yourself."
+            )
         )
 
 
 def _check_assignable(thank_you: ThankYou, by: User, employee: User) -> None:
     if not access.can_assign(by):
-        raise PermissionDenied("Only HR can choose who a thank-you is about.")
+        raise PermissionDenied(gettext("Only HR can choose who a thank-you is about."))
     if not access.can_moderate(by, ThankYou(employee=employee)):
         # Nobody moderates a thank-you about themselves: not even by assigning it.
-        raise ValidationError({"employee": "Another member of HR moderates thank-yous about you."})
+        raise ValidationError(
+            {"employee": gettext("Another member of HR moderates thank-yous about you.")}
+        )
     if thank_you.status in (Status.APPROVED, Status.REJECTED):
         raise ConflictError(
-            f"This thank-you was {thank_you.get_status_display().lower()} already.",
+            _already(thank_you),
             status=thank_you.status,
         )
     if not employee.is_active:
@@ -341,12 +354,14 @@ def moderate_thanks(
     _check_moderator(thank_you, by)
     if thank_you.status == Status.PENDING_CONFIRMATION:
         raise ConflictError(
-            "The customer has not confirmed this thank-you yet, so it cannot be moderated.",
+            gettext(
+                "The customer has not confirmed this thank-you yet, so it cannot be moderated."
+            ),
             status=thank_you.status,
         )
     if thank_you.status != Status.CONFIRMED:
         raise ConflictError(
-            f"This thank-you was {thank_you.get_status_display().lower()} already.",
+            _already(thank_you),
             status=thank_you.status,
         )
     if employee is not None and employee.pk != thank_you.employee_id:
@@ -362,11 +377,14 @@ def moderate_thanks(
     if decision == "approve":
         if thank_you.employee is None:
             raise ValidationError(
-                {"employee": "Choose who this thank-you is about before approving it."}
+                {"employee": gettext("Choose who this thank-you is about before approving it.")}
             )
         if not thank_you.employee.is_active:
             raise ValidationError(
-                {"employee": f"{thank_you.employee} is no longer with the company."}
+                {
+                    "employee": gettext("%(employee)s is no longer with the company.")
+                    % {"employee": thank_you.employee}
+                }
             )
         thank_you.status = Status.APPROVED
         thank_you.cycle = (
@@ -391,6 +409,43 @@ def moderate_thanks(
     if thank_you.status == Status.APPROVED:
         _mail_approval(thank_you)
     return thank_you
+
+
+@dataclass(frozen=True)
+class Approval:
+    """What became of one thank-you of a bulk approval: approved, or why not."""
+
+    thank_you: ThankYou
+    approved: bool
+    error: str = ""
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error) or gettext("You cannot do this.")
+
+
+def approve_thanks(
+    *, thank_yous: Sequence[ThankYou], by: User, now: dt.datetime | None = None
+) -> list[Approval]:
+    """Approve each of `thank_yous` exactly as moderate_thanks approves one: in its own
+    transaction, under its row lock, audited, its people told. One that cannot be approved
+    (decided by someone else a moment ago, about nobody yet, not this moderator's) is reported
+    with the reason and the others are approved all the same.
+
+    A DatabaseError is no such reason: it propagates. Those approved before it stay approved
+    (each committed on its own), and the connection may be unusable (a lost connection, or a
+    caller's transaction broken), so going on would only fail the rest for the same cause."""
+    outcomes = []
+    for thank_you in thank_yous:
+        try:
+            thank_you = moderate_thanks(thank_you=thank_you, by=by, decision="approve", now=now)
+        except (ConflictError, ValidationError, PermissionDenied) as error:
+            outcomes.append(Approval(thank_you, approved=False, error=_reason(error)))
+        else:
+            outcomes.append(Approval(thank_you, approved=True))
+    return outcomes
 
 
 def _mail_approval(thank_you: ThankYou) -> None:

@@ -6,6 +6,7 @@ from django.urls import path
 
 from nominations.thanks import views
 from nominations.thanks.hr_views import (
+    approve_selected,
     assign,
     integration_detail,
     integrations_list,
@@ -30,6 +31,7 @@ urlpatterns = [
 # Moderation queue and helpdesk integrations (nominations/thanks/hr_views.py).
 urlpatterns += [
     path("hr/thanks/", queue, name="queue"),
+    path("hr/thanks/approve/", approve_selected, name="approve_selected"),
     path("hr/thanks/<int:pk>/moderate/", moderate, name="moderate"),
     path("hr/thanks/<int:pk>/assign/", assign, name="assign"),
     path("hr/integrations/", integrations_list, name="integrations"),

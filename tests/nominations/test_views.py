@@ -146,6 +146,30 @@ def test_the_nominee_search_keeps_the_picked_colleague(login, people, cycle):
     assert "Carl Colleague" in html
 
 
+def test_the_nominee_search_puts_the_count_into_the_live_region(login, people, cycle):
+    # Nina is picked and matches "nomi": she counts (Omar, who searches, is never offered).
+    response = login(people.nominator).get(
+        reverse("nominations:nominee_search"),
+        {"q": "nomi", "nominee": people.nominee.pk},
+        headers=HTMX,
+    )
+    html = response.content.decode()
+    assert '<span hx-swap-oob="innerHTML:#nominee-count">1 colleague found</span>' in html
+    nobody = login(people.nominator).get(
+        reverse("nominations:nominee_search"), {"q": "zebra"}, headers=HTMX
+    )
+    assert b'#nominee-count">No colleague found</span>' in nobody.content
+
+
+def test_the_picker_box_replaces_only_its_list_and_keeps_whoever_is_ticked(login, people, cycle):
+    # Inside an htmx form the box would inherit the form's outerHTML swap and lose its
+    # target after one search; a selector for ticked boxes alone matches nothing at first.
+    html = login(people.nominator).get(reverse("nominations:new")).content.decode()
+    assert 'hx-target="#nominee-options"' in html and 'hx-swap="innerHTML"' in html
+    assert 'hx-include="#nominee-options"' in html and ":checked" not in html
+    assert 'id="nominee-count" aria-live="polite"' in html
+
+
 def test_the_nominee_search_shows_team_and_job(login, people, cycle):
     make_user(full_name="Tara Teamed", department=make_department("Billing"), job_title="Clerk")
     response = login(people.nominator).get(reverse("nominations:nominee_search"), {"q": "tara"})
@@ -357,7 +381,10 @@ def test_an_image_is_uploaded_as_evidence(login, nomination, people):
     assert response.status_code == 200
     assert item.image.name.endswith(".webp")
     assert item.image_thumbnail.url in response.content.decode()
-    assert f'href="{item.image.url}"' in response.content.decode()
+    # The thumbnail opens the image larger on a page of ours (nominations:evidence_image).
+    assert f'href="{reverse("nominations:evidence_image", args=[item.pk])}"' in (
+        response.content.decode()
+    )
 
 
 def test_a_file_that_is_not_an_image_is_refused_next_to_the_image_field(login, nomination, people):

@@ -92,7 +92,13 @@ PRIVATE_PAGES = [
 # The moderation queue is for HR and managers; acting on one thank-you is for its moderators,
 # and one you may not moderate is a 404 (its existence stays secret), for employees too.
 MODERATION_ACTIONS = {"thanks:moderate", "thanks:assign"}
-HR_PAGES = [r for r in PAGES if r.route.startswith("hr/") and r.name not in MODERATION_ACTIONS]
+# The queue's "Approve selected" (POST only) is for whoever has a queue: HR and managers.
+MODERATION_BULK = {"thanks:approve_selected"}
+HR_PAGES = [
+    r
+    for r in PAGES
+    if r.route.startswith("hr/") and r.name not in MODERATION_ACTIONS | MODERATION_BULK
+]
 
 
 def assert_sent_to_login(response, url: str) -> None:
@@ -195,6 +201,27 @@ def test_hr_pages_about_one_thing_let_hr_through(login, hr_user, route: Route):
 def test_moderation_actions_are_404_for_employees(login, employee, route: Route):
     response = login(employee).post(route.url)
     assert response.status_code == 404, f"{route.url}: {response.status_code}"
+
+
+@pytest.mark.parametrize("route", [r for r in PAGES if r.name in MODERATION_BULK], ids=str)
+def test_bulk_moderation_is_403_for_employees(login, employee, route: Route):
+    response = login(employee).post(route.url)
+    assert response.status_code == 403, f"{route.url}: {response.status_code}"
+    assert b"This page is not for you" in response.content
+
+
+@pytest.mark.parametrize("role", ["manager", "hr"])
+@pytest.mark.parametrize("route", [r for r in PAGES if r.name in MODERATION_BULK], ids=str)
+def test_bulk_moderation_lets_moderators_through(login, db, route: Route, role: str):
+    # Nothing selected: back to the queue, told what to do; never a 405 or a 500.
+    moderator = make_user(hr=True) if role == "hr" else make_user()
+    if role == "manager":
+        make_user(manager=moderator)
+    response = login(moderator).post(route.url, follow=True)
+    assert response.redirect_chain[0] == (reverse("thanks:queue") + "?status=confirmed", 302)
+    assert [str(m) for m in response.context["messages"]] == [
+        "Select the thank-yous to approve first."
+    ]
 
 
 def test_a_manager_is_not_hr(login, db):

@@ -163,7 +163,7 @@ def test_photos_featured_colleagues_and_tags_show(login, author, reader):
     story = make_story(author, featured=[colleague], tags=["Lyon counter"])
     services.add_image(story=story, by=author, upload=png((300, 200)), alt_text="The counter")
     content = login(reader).get(url(story)).content.decode()
-    photo = re.search(r'<figure class="story-photo">\s*<img [^>]+>', content).group(0)
+    photo = re.search(r'<figure class="story-photo"[^>]*>\s*<a [^>]+><img [^>]+>', content)[0]
     assert 'alt="The counter"' in photo and 'width="300"' in photo
     assert "/thumbs/" not in photo  # the display size, not the thumbnail
     assert "Featured colleagues" in content and "Chloé Colleague" in content
@@ -468,3 +468,20 @@ def test_the_story_page_needs_the_same_queries_at_any_size(
     with django_assert_num_queries(len(small)):
         response = client.get(url(story))
     assert response.content.decode().count('class="comment comment-visible"') == 16
+
+
+def test_an_award_story_shows_the_winner_first_and_largest(login, reader):
+    from awards.models import AwardCycle
+    from tests.awards.conftest import make_cycle
+    from tests.nominations.conftest import make_nomination, move
+
+    cycle = make_cycle(status=AwardCycle.Status.OPEN)
+    winner = make_user(full_name="Wendy Winner", department=make_department("Support"))
+    make_nomination(nominator=make_user(), nominee=winner, cycle=cycle)
+    move(cycle, AwardCycle.Status.ANNOUNCED)
+    story = Story.objects.get(kind=Story.Kind.AWARD, award_cycle=cycle)
+    page = login(reader).get(url(story)).content.decode()
+    hero = page[page.index('class="winner-hero-head story-winner"') :]
+    hero = hero[: hero.index('class="person-row"')]  # before the author's line
+    assert "avatar-xl" in hero
+    assert "Wendy Winner" in hero and "Support" in hero

@@ -304,6 +304,10 @@ def test_a_hidden_story_cannot_be_edited_by_its_author(login, author, hr_user):
 # --- customer voice ---------------------------------------------------------------------------
 
 
+# What the preview's Publish button sends (its title field as proposed, or as changed).
+PUBLISH = {"title": "Ann thanks us", "action": "publish"}
+
+
 def shared_thanks(employee, hr_user, **kwargs):
     kwargs.setdefault("name", "Ann Lebrun")
     kwargs.setdefault("email", "ann.lebrun@customer.example")
@@ -322,7 +326,7 @@ def test_the_confirmation_shows_what_will_be_published(login, employee, hr_user)
 
 def test_the_thanked_employee_shares_a_consented_thank_you(login, employee, hr_user):
     thank_you = shared_thanks(employee, hr_user)
-    response = login(employee).post(from_thanks(thank_you))
+    response = login(employee).post(from_thanks(thank_you), PUBLISH)
     story = Story.objects.get()
     assert response.url == detail(story)
     assert story.kind == Story.Kind.CUSTOMER_VOICE
@@ -338,7 +342,7 @@ def test_the_thanked_employee_shares_a_consented_thank_you(login, employee, hr_u
 
 def test_a_thank_you_without_consent_is_refused_with_the_reason(login, employee, hr_user):
     thank_you = shared_thanks(employee, hr_user, consent=False)
-    response = login(employee).post(from_thanks(thank_you))
+    response = login(employee).post(from_thanks(thank_you), PUBLISH)
     assert response.status_code == 200
     assert "The customer did not agree to share their words." in response.content.decode()
     assert not Story.objects.exists()
@@ -347,9 +351,9 @@ def test_a_thank_you_without_consent_is_refused_with_the_reason(login, employee,
 def test_sharing_a_thank_you_twice_leads_to_the_same_story(login, employee, hr_user):
     thank_you = shared_thanks(employee, hr_user)
     client = login(employee)
-    client.post(from_thanks(thank_you))
+    client.post(from_thanks(thank_you), PUBLISH)
     story = Story.objects.get()
-    assert client.post(from_thanks(thank_you)).url == detail(story)
+    assert client.post(from_thanks(thank_you), PUBLISH).url == detail(story)
     assert client.get(from_thanks(thank_you)).url == detail(story)
     assert Story.objects.count() == 1
 
@@ -357,7 +361,7 @@ def test_sharing_a_thank_you_twice_leads_to_the_same_story(login, employee, hr_u
 def test_a_thank_you_you_may_not_see_is_404(login, employee, hr_user, reader):
     thank_you = shared_thanks(employee, hr_user)
     assert login(reader).get(from_thanks(thank_you)).status_code == 404
-    assert login(reader).post(from_thanks(thank_you)).status_code == 404
+    assert login(reader).post(from_thanks(thank_you), PUBLISH).status_code == 404
     assert not Story.objects.exists()
 
 
@@ -366,7 +370,7 @@ def test_the_wall_offers_to_share_then_links_to_the_story(login, employee, hr_us
     client = login(employee)
     content = client.get(profile(employee)).content.decode()
     assert "Share as a story" in content and from_thanks(thank_you) in content
-    client.post(from_thanks(thank_you))
+    client.post(from_thanks(thank_you), PUBLISH)
     content = client.get(profile(employee)).content.decode()
     assert "Share as a story" not in content
     assert f'href="{detail(Story.objects.get())}"' in content
