@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -239,6 +240,9 @@ class PanelScore(models.Model):
         return f"{self.judge} gives {self.candidate} {self.score} on {self.criterion}"
 
 
+JUSTIFICATION_SUMMARY = 200  # characters of HR's reason the public results show
+
+
 class Decision(models.Model):
     """The immutable record of a decided cycle: the rubric, every candidate's inputs and
     subscores and the ranking, as computed (cycles/scoring.py, `formula_version`), plus HR's
@@ -257,6 +261,9 @@ class Decision(models.Model):
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     overridden_at = models.DateTimeField(null=True, blank=True)
+    # True when HR wrote the justification under a field saying its first sentence is public.
+    # Overrides saved before that (HR was told "shown on the scoreboard") stay private.
+    justification_public = models.BooleanField(default=False)
     announced_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -269,6 +276,24 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"Decision of {self.cycle}"
+
+    @property
+    def justification_summary(self) -> str:
+        """What the public results say of HR's reason: its first sentence (up to the first
+        full stop, question or exclamation mark followed by a space, or the first blank line),
+        at most JUSTIFICATION_SUMMARY characters, cut at a word. The audit log and HR's
+        scoreboard keep it whole."""
+        text = self.override_justification.strip().split("\n\n")[0]
+        text = " ".join(text.split())
+        end = re.search(r"[.!?…](?=\s|$)", text)
+        if end:
+            text = text[: end.end()]
+        if len(text) <= JUSTIFICATION_SUMMARY:
+            return text
+        cut = text[: JUSTIFICATION_SUMMARY - 1]
+        if " " in cut:
+            cut = cut.rsplit(" ", 1)[0]
+        return cut.rstrip(" ,;:") + "…"
 
 
 class Award(models.Model):

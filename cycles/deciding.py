@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import HR_GROUP, User
 from awards import tasks
@@ -35,9 +36,11 @@ MAX_TITLE = 140
 MIN_JUSTIFICATION = 20
 MAX_JUSTIFICATION = 4000
 MAX_HEADLINES = 5
-JUSTIFICATION_NEEDED = (
-    "Explain why the order changes: it is shown on the scoreboard and kept in the audit log."
+JUSTIFICATION_NEEDED = _(
+    "Explain why the order changes, in 20 characters at least. Its first sentence is shown "
+    "on the public results; the whole text is kept in the audit log."
 )
+ORDER_CHANGED_MEANWHILE = _("The order was changed by someone else meanwhile.")
 NOBODY = "Nobody was a candidate"
 
 
@@ -71,6 +74,30 @@ def effective_ranking(decision: Decision) -> list[Ranked]:
     """The order that stands: HR's override when there is one, else the computed ranking."""
     snapshot = snapshots.Snapshot.read(decision.snapshot)
     return _ranked(snapshot.standing_order(decision.override_ranking))
+
+
+def order_changed(decision: Decision, winners: list[int], winner_count: int) -> bool:
+    """Whether the winners (user ids, in award order) differ from the top `winner_count` of
+    the computed standings. An override that kept the winning places as computed (saved
+    unchanged, or changed only below them) changed nothing anyone is told about."""
+    computed = [row.candidate_id for row in snapshots.Snapshot.read(decision.snapshot).rows]
+    return list(winners) != computed[:winner_count]
+
+
+def override_version(decision: Decision) -> str:
+    """A fingerprint of HR's stored override, for a page to say which order it was built
+    from: empty before any override, else when the last one was saved (to the microsecond)."""
+    if decision.overridden_at is None:
+        return ""
+    return str(int(decision.overridden_at.timestamp() * 1_000_000))
+
+
+def decided_winners(cycle: AwardCycle) -> list[Award]:
+    """The winners of a decided or announced cycle, in the order that stands (HR's override
+    included), with their departments: none before the decision."""
+    if cycle.status not in (Status.DECIDED, Status.ANNOUNCED):
+        return []
+    return list(cycle.awards.select_related("recipient__department").order_by("rank"))
 
 
 # --- Citations --------------------------------------------------------------------------------
@@ -198,6 +225,43 @@ def citations(cycle: AwardCycle, recipients: list[User]) -> dict[int, Citation]:
     return result
 
 
+@dataclass(frozen=True)
+class Measure:
+    """A measured before/after from a winner's evidence, for the celebration."""
+
+    metric: str
+    before: Decimal
+    after: Decimal
+    unit: str
+    period: str
+
+
+MAX_MEASURES = 3
+
+
+def measures(cycle: AwardCycle, recipients: list[User]) -> dict[int, list[Measure]]:
+    """Each recipient's measured improvements (never disputed ones), oldest first, in one
+    query whatever their number."""
+    result: dict[int, list[Measure]] = {user.pk: [] for user in recipients}
+    rows = (
+        Evidence.objects.filter(
+            nomination__cycle=cycle,
+            nomination__status=Nomination.Status.ACTIVE,
+            nomination__nominee_id__in=list(result),
+            kind=Evidence.Kind.MEASURED_IMPROVEMENT,
+            before__isnull=False,
+            after__isnull=False,
+        )
+        .exclude(verification=Evidence.Verification.DISPUTED)
+        .order_by("created_at", "id")
+        .values_list("nomination__nominee_id", "metric", "before", "after", "unit", "period")
+    )
+    for nominee_id, *fields in rows:
+        if len(result[nominee_id]) < MAX_MEASURES:
+            result[nominee_id].append(Measure(*fields))
+    return result
+
+
 def _write_awards(cycle: AwardCycle, ranking: list[Ranked]) -> list[Award]:
     winners = ranking[: cycle.winner_count]
     people = User.objects.in_bulk([row.candidate_id for row in winners])
@@ -285,10 +349,19 @@ def _check_ranking(ids: list[int], computed: list[Ranked]) -> list[int]:
 
 @transaction.atomic
 def override_ranking(
-    *, cycle: AwardCycle, by: User, ranking: list[int], justification: str
+    *,
+    cycle: AwardCycle,
+    by: User,
+    ranking: list[int],
+    justification: str,
+    expected_version: str | None = None,
 ) -> Decision:
     """HR changes the order of a decided (not yet announced) cycle, with a written reason. The
-    snapshot stays as computed; the awards follow the new order; the audit log keeps both."""
+    snapshot stays as computed; the awards follow the new order; the audit log keeps both.
+    The reason is written knowing its first sentence is public (`justification_public`).
+
+    `expected_version` is the `override_version` of the order HR started from (a page): when
+    someone saved another order since, nothing changes and a ConflictError says so."""
     if not by.is_hr:
         raise PermissionDenied("Only HR can change the order of the winners.")
     cycle = _lock(cycle)
@@ -301,6 +374,8 @@ def override_ranking(
             "The order can be changed only once the cycle is decided.", status=cycle.status
         )
     decision = Decision.objects.select_for_update().get(cycle=cycle)
+    if expected_version is not None and expected_version != override_version(decision):
+        raise ConflictError(str(ORDER_CHANGED_MEANWHILE), order_changed=True)
     justification = (justification or "").strip()
     if len(justification) < MIN_JUSTIFICATION:
         raise ValidationError({"justification": JUSTIFICATION_NEEDED})
@@ -319,12 +394,14 @@ def override_ranking(
     decision.override_justification = justification
     decision.overridden_by = by
     decision.overridden_at = timezone.now()
+    decision.justification_public = True
     decision.save(
         update_fields=[
             "override_ranking",
             "override_justification",
             "overridden_by",
             "overridden_at",
+            "justification_public",
         ]
     )
     standings_changed(cycle.pk)
@@ -540,7 +617,8 @@ def announce(*, cycle: AwardCycle, by: User | None) -> None:
         _tell_winners(cycle, awards, cited, url)
     _tell_nominees(cycle, {award.recipient_id for award in awards}, winners, url)
     notices.winners_announced(cycle, awards)
-    if awards and settings.ANNOUNCE_WEBHOOK_URL:
+    # Seeding the demo (notify.muted) announces made-up winners: not to the real chat.
+    if awards and settings.ANNOUNCE_WEBHOOK_URL and not notify.is_muted():
         payload = announcement_payload(cycle, awards, url)
         json.dumps(payload)  # fail here, not in the worker
         enqueue_on_commit(

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -338,4 +339,8 @@ def judge_score(request: AuthedRequest, pk: int, candidate_id: int) -> HttpRespo
         "entry": {"person": candidate, "form": form},
         "saved": not form.errors and saved > 0,
     }
-    return render(request, f"{JUDGE_PAGE}#score_form", context)
+    response = render(request, f"{JUDGE_PAGE}#score_form", context)
+    # The progress line at the top of the page follows the save, out of band.
+    progress = {"progress": judging.judging_progress(cycle, request.user), "oob": True}
+    response.content += render_to_string(f"{JUDGE_PAGE}#progress", progress, request).encode()
+    return response

@@ -118,10 +118,22 @@ class WinnerSerializer(AwardOrderSerializer):
     breakdown = LineSerializer(many=True)
 
 
+class OrderChangeSerializer(serializers.Serializer):
+    justification_summary = serializers.CharField(
+        allow_null=True,
+        help_text="The first sentence of HR's justification, at most 200 characters; null "
+        "when the justification was written before HR was told this sentence is public.",
+    )
+
+
 class ResultsSerializer(serializers.Serializer):
     cycle = serializers.IntegerField()
     winners = WinnerSerializer(many=True)
     announced_at = serializers.DateTimeField(allow_null=True)
+    order_changed = OrderChangeSerializer(
+        allow_null=True,
+        help_text="Set when HR changed the computed order of the winners (null otherwise).",
+    )
 
 
 class PanelScoreSerializer(serializers.Serializer):
@@ -167,7 +179,9 @@ class OverrideInputSerializer(serializers.Serializer):
         child=_id_field(), max_length=MAX_RANKING, help_text="Candidate user ids, first first."
     )
     justification = serializers.CharField(
-        allow_blank=True, help_text="Why the order changes (at least 20 characters)."
+        allow_blank=True,
+        help_text="Why the order changes (at least 20 characters). Its first sentence is shown "
+        "on the public results; the whole text is kept in the audit log.",
     )
 
 
@@ -496,6 +510,7 @@ class ResultsView(APIView):
         if cycle.status != AwardCycle.Status.ANNOUNCED or decision is None:
             return Response({"detail": "Not announced yet."}, status=status.HTTP_404_NOT_FOUND)
         lines = {row.candidate_id: row.lines for row in Snapshot.read(decision.snapshot).rows}
+        awards = list(_awards(cycle))
         winners = [
             {
                 "rank": award.rank,
@@ -504,14 +519,30 @@ class ResultsView(APIView):
                 "citation": award.citation,
                 "breakdown": [_line(line) for line in lines.get(award.recipient_id, ())],
             }
-            for award in _awards(cycle)
+            for award in awards
         ]
         announced_at = (
             serializers.DateTimeField().to_representation(decision.announced_at)
             if decision.announced_at
             else None
         )
-        return Response({"cycle": cycle.pk, "winners": winners, "announced_at": announced_at})
+        order_changed = None
+        if deciding.order_changed(
+            decision, [award.recipient_id for award in awards], cycle.winner_count
+        ):
+            # A reason written before HR was told it is public stays private: null.
+            public = decision.justification_public
+            order_changed = {
+                "justification_summary": decision.justification_summary if public else None
+            }
+        return Response(
+            {
+                "cycle": cycle.pk,
+                "winners": winners,
+                "announced_at": announced_at,
+                "order_changed": order_changed,
+            }
+        )
 
 
 # --- Export -----------------------------------------------------------------------------------

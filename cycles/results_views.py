@@ -1,6 +1,7 @@
 """The scoreboard (HR), the override of a decided order, and the results everyone reads once a
 cycle is announced. Thin views: cycles.scoring and cycles.deciding do the work."""
 
+from contextlib import suppress
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -11,8 +12,10 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthedRequest
@@ -29,7 +32,7 @@ Status = AwardCycle.Status
 SEGMENTS = 6  # colours of the stacked bar, repeated past six criteria
 SCOREBOARD_PAGE_SIZE = 50  # rows of the scoreboard per page
 OVERRIDE_LISTED = 10  # the override form starts from at least this many of the top candidates
-NOT_IDS = "The ranking must be a list of candidate ids."
+NOT_IDS = _("The ranking must be a list of candidate ids.")
 
 
 # --- Rows of a scoreboard, live or from the decision's snapshot ---------------------------------
@@ -92,7 +95,7 @@ def _row_html(row: dict) -> SafeString:
     rank = str(row["rank"])
     if row["rank"] != row["computed_rank"]:
         rank += f' <span class="muted">({row["computed_rank"]})</span>'
-    name = escape(person.full_name)
+    name = f'<a href="{row["nominations_url"]}">{escape(person.full_name)}</a>'
     if person.department:
         name += f'<br><span class="muted">{escape(str(person.department))}</span>'
     lines = "".join(
@@ -120,51 +123,116 @@ def _row_html(row: dict) -> SafeString:
     )
 
 
-def _override_prefix(standings: scoreboard_cache.Standings, cycle: AwardCycle) -> list[int]:
-    """The candidates the override form lists to start from: the standing order's top
+def _override_entries(
+    standings: scoreboard_cache.Standings, cycle: AwardCycle
+) -> dict[int, scoreboard_cache.Entry]:
+    """The candidates the reorder form lists, by id in the order that stands: the top
     max(winner_count, OVERRIDE_LISTED), or more when an earlier override reordered further
     down. The service keeps the computed order for everyone left out, so the prefix is
-    extended until the remaining rows are in computed order: submitting the form unchanged
-    then keeps the order that stands."""
-    order, _ = standings.order("rank")
+    extended until the remaining rows are in computed order: saving the list unchanged then
+    keeps the order that stands."""
+    order, _sort = standings.order("rank")
     computed = [standings.ranks(i)[1] for i in order]
     start = len(computed) - 1 if computed else 0
     while start > 0 and computed[start - 1] < computed[start]:
         start -= 1
     listed = order[: max(cycle.winner_count, OVERRIDE_LISTED, start)]
-    return [standings.candidate_id(i) for i in listed]
+    return {standings.candidate_id(i): standings.entry(i) for i in listed}
 
 
 # --- HR: the scoreboard and the override -------------------------------------------------------
 
 
-class OverrideForm(forms.Form):
-    ranking = forms.CharField(
-        required=False,
-        label="The order you want",
-        help_text="One candidate per line, first place first: the number at the start of each "
-        "line is the candidate's id (the names after it are only a reminder). Candidates you "
-        "leave out keep their computed order after the ones you list.",
-        widget=forms.Textarea(attrs={"rows": 6}),
-    )
-    justification = forms.CharField(
-        required=False,
-        label="Why the order changes",
-        help_text="Shown on the scoreboard and kept in the audit log.",
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
+class CandidateOrderField(forms.Field):
+    """The candidates' ids in order, one hidden input per row of the reorder list."""
 
-    def clean_ranking(self) -> list[int]:
-        """The leading number of each line, as the candidate ids for the service."""
-        ids: list[int] = []
-        for line in self.cleaned_data["ranking"].splitlines():
-            token = line.strip().split(" ")[0].rstrip(".,—-") if line.strip() else ""
-            if not token:
-                continue
-            if not (token.isascii() and token.isdigit()):
-                raise forms.ValidationError(NOT_IDS, code="invalid")
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"invalid": NOT_IDS}
+
+    def to_python(self, value: Any) -> list[int]:
+        if not value:
+            return []
+        if not isinstance(value, (list, tuple)):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        ids = []
+        for item in value:
+            token = str(item).strip()
+            if not (token.isascii() and token.isdigit()) or len(token) > 18:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
             ids.append(int(token))
         return ids
+
+
+class OverrideForm(forms.Form):
+    ranking = CandidateOrderField(required=False)
+    justification = forms.CharField(
+        label=_("Justification (required)"),
+        help_text=_(
+            "Why the order changes. Its first sentence is shown on the public results; the "
+            "whole text is kept in the audit log."
+        ),
+        error_messages={"required": deciding.JUSTIFICATION_NEEDED},
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    # The override the list was built from (deciding.override_version): a save from a page
+    # built before someone else's save is refused rather than silently replacing theirs.
+    base = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+
+
+def _moved(order: list[int], move: str) -> tuple[list[int], str]:
+    """`order` with one candidate moved a place ("up:<id>" or "down:<id>"), and the button to
+    focus on the page that shows it: the same button of the same row. A move past either end,
+    or of nobody listed, changes nothing."""
+    direction, _sep, token = move.partition(":")
+    if direction not in ("up", "down") or not (token.isascii() and token.isdigit()):
+        return order, ""
+    pk = int(token)
+    if pk not in order:
+        return order, ""
+    index = order.index(pk)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(order):
+        order = order.copy()
+        order[index], order[other] = order[other], order[index]
+    return order, f"{direction}:{pk}"
+
+
+def _reorder_rows(
+    order: list[int], entries: dict[int, scoreboard_cache.Entry], cycle: AwardCycle, focus: str
+) -> list[dict[str, Any]]:
+    """The rows of the reorder list: each listed candidate, in `order`, with their place, their
+    computed rank and score, and whether their place wins. One query for the names."""
+    listed = list(dict.fromkeys(pk for pk in order if pk in entries))  # a tampered twin once
+    listed += [pk for pk in entries if pk not in set(listed)]
+    people = User.objects.select_related("department").in_bulk(listed)
+    rows = []
+    for place, pk in enumerate((pk for pk in listed if pk in people), start=1):
+        entry = entries[pk]
+        rows.append(
+            {
+                "pk": pk,
+                "person": people[pk],
+                "place": place,
+                "wins": place <= cycle.winner_count,
+                "computed_rank": entry.computed_rank,
+                "composite": Decimal(entry.composite),
+                "focus_up": focus == f"up:{pk}",
+                "focus_down": focus == f"down:{pk}",
+            }
+        )
+    return rows
+
+
+def _refused_as_stale(request: AuthedRequest, decision: Decision, message: str) -> OverrideForm:
+    """The override form again, built on the order that stands now (someone else's), with
+    the reason next to the list and HR's justification kept for another try."""
+    decision.refresh_from_db(fields=["overridden_at"])
+    data = request.POST.copy()
+    data["base"] = deciding.override_version(decision)
+    form = OverrideForm(data)
+    form.is_valid()
+    form.add_error("ranking", forms.ValidationError(message, code="stale"))
+    return form
 
 
 def _page_rows(standings: scoreboard_cache.Standings, page) -> list[SafeString]:
@@ -174,11 +242,14 @@ def _page_rows(standings: scoreboard_cache.Standings, page) -> list[SafeString]:
     people = User.objects.select_related("department").in_bulk(
         {entry.candidate_id for entry in entries}
     )
+    # Each name links to that candidate's nominations in HR's list.
+    listed = reverse("awards:hr_nominations", args=[standings.cycle.pk]) + "?nominee="
     html = []
     for entry in entries:
         person = people.get(entry.candidate_id)
         if person is not None:
             row = {
+                "nominations_url": f"{listed}{person.pk}",
                 "person": person,
                 "rank": entry.rank,
                 "computed_rank": entry.computed_rank,
@@ -200,48 +271,78 @@ def hr_scoreboard(request: AuthedRequest, pk: int) -> HttpResponse:
         .defer("snapshot")  # megabytes at 10,000 nominations: read only when not cached
         .first()
     )
-    form = None
-    if decision is not None and cycle.status == Status.DECIDED:
-        form = OverrideForm(request.POST if request.method == "POST" else None)
-        if request.method == "POST" and form.is_valid():
-            with service_errors(form):
-                try:
-                    deciding.override_ranking(
-                        cycle=cycle,
-                        by=request.user,
-                        ranking=form.cleaned_data["ranking"],
-                        justification=form.cleaned_data["justification"],
-                    )
-                except ConflictError as error:
-                    # Someone announced or overrode meanwhile: the page shows the real state.
-                    messages.error(request, error.message)
-                    return redirect("awards:hr_scoreboard", pk=cycle.pk)
-                messages.success(request, "The new order is saved and the awards follow it.")
-                return redirect("awards:hr_scoreboard", pk=cycle.pk)
-    elif request.method == "POST":
+    if request.method == "POST" and (decision is None or cycle.status != Status.DECIDED):
         messages.error(request, "The order can be changed only once the cycle is decided.")
         return redirect("awards:hr_scoreboard", pk=cycle.pk)
     standings = scoreboard_cache.standings(cycle, decision)
+    form = None
+    reorder: list[dict[str, Any]] = []
+    if decision is not None and cycle.status == Status.DECIDED:
+        entries = _override_entries(standings, cycle)
+        order, focus = list(entries), ""
+        if request.method == "POST" and "move" in request.POST:
+            # Move up / Move down: the same page again, the new order kept in its hidden
+            # fields and nothing saved; the justification typed so far is kept too.
+            # A tampered list starts again from the order that stands.
+            with suppress(forms.ValidationError):
+                order = (
+                    OverrideForm.base_fields["ranking"].clean(request.POST.getlist("ranking"))
+                    or order
+                )
+            order, focus = _moved(order, request.POST["move"][:40])
+            form = OverrideForm(
+                initial={
+                    "justification": request.POST.get("justification", ""),
+                    "base": request.POST.get("base", "")[:40],
+                }
+            )
+        elif request.method == "POST":
+            form = OverrideForm(request.POST)
+            if form.is_valid():
+                with service_errors(form):
+                    try:
+                        deciding.override_ranking(
+                            cycle=cycle,
+                            by=request.user,
+                            ranking=form.cleaned_data["ranking"],
+                            justification=form.cleaned_data["justification"],
+                            expected_version=form.cleaned_data["base"],
+                        )
+                    except ConflictError as error:
+                        if not error.extra.get("order_changed"):
+                            # Someone announced meanwhile: the page shows the real state.
+                            messages.error(request, error.message)
+                            return redirect("awards:hr_scoreboard", pk=cycle.pk)
+                        # Another HR tab saved an order since this one was built: show
+                        # theirs, the reason next to the list, the justification kept.
+                        form = _refused_as_stale(request, decision, error.message)
+                    else:
+                        messages.success(
+                            request, _("The new order is saved and the awards follow it.")
+                        )
+                        return redirect("awards:hr_scoreboard", pk=cycle.pk)
+            # Refused: the list stays as HR arranged it, the errors next to their fields.
+            if not form.has_error("ranking", "stale"):
+                order = form.cleaned_data.get("ranking") or order
+        else:
+            form = OverrideForm(initial={"base": deciding.override_version(decision)})
+        reorder = _reorder_rows(order, entries, cycle, focus)
     order, sort = standings.order(request.GET.get("sort", "rank"))
     page = Paginator(order, SCOREBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = _page_rows(standings, page)
-    listed = _override_prefix(standings, cycle) if form is not None and not form.is_bound else []
     rubric = [dict(criterion) for criterion in standings.criteria]
     for index, criterion in enumerate(rubric):
         criterion["css"] = f"seg-{index % SEGMENTS}"
-    if listed:
-        people = User.objects.in_bulk(listed)
-        form.initial["ranking"] = "\n".join(
-            f"{pk} {people[pk].full_name}" for pk in listed if pk in people
-        )
     context = {
         "cycle": cycle,
         "decision": decision,
+        "winners": deciding.decided_winners(cycle),
         "rubric": rubric,
         "rows": rows,
         "page": page,
         "sort": sort,
         "form": form,
+        "reorder": reorder,
         "nobody": decision is not None and not len(standings),
     }
     return render(request, "hr/cycles_scoreboard.html", context)
@@ -269,12 +370,31 @@ def hall_of_fame(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_GET
 def results(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The announced winners, celebrated: the first largest, with what they are cited for,
+    their customers' words and what they measured, then the others; and, when HR changed the
+    computed order, that it did and why (the first sentence of the justification)."""
     cycle = get_object_or_404(AwardCycle, pk=pk)
     decision = Decision.objects.filter(cycle=cycle).first()
     if cycle.status != Status.ANNOUNCED or decision is None:
         raise Http404("The results of this cycle are not announced.")
     awards = list(cycle.awards.select_related("recipient__department").order_by("rank"))
-    lines = {row.candidate_id: row.lines for row in Snapshot.read(decision.snapshot).rows}
+    computed = {
+        row.candidate_id: (rank, row.lines)
+        for rank, row in enumerate(Snapshot.read(decision.snapshot).rows, start=1)
+    }
+    recipients = [award.recipient for award in awards]
+    cited = deciding.citations(cycle, recipients)
+    measured = deciding.measures(cycle, recipients)
+    winners = [
+        {
+            "award": award,
+            "computed_rank": computed.get(award.recipient_id, (None, ()))[0],
+            "lines": [_line(line) for line in computed.get(award.recipient_id, (None, ()))[1]],
+            "citation": cited[award.recipient_id],
+            "measures": measured[award.recipient_id],
+        }
+        for award in awards
+    ]
     story = (
         Story.objects.filter(
             kind=Story.Kind.AWARD, award_cycle=cycle, status=Story.Status.PUBLISHED
@@ -282,12 +402,19 @@ def results(request: AuthedRequest, pk: int) -> HttpResponse:
         .order_by("pk")
         .first()
     )
+    changed = deciding.order_changed(
+        decision, [award.recipient_id for award in awards], cycle.winner_count
+    )
     context = {
         "cycle": cycle,
-        "winners": [
-            {"award": a, "lines": [_line(line) for line in lines.get(a.recipient_id, ())]}
-            for a in awards
-        ],
+        "decision": decision,
+        "overridden": changed,
+        # Only a reason written under "its first sentence is shown on the public results".
+        "public_reason": decision.justification_summary
+        if changed and decision.justification_public
+        else "",
+        "winner": winners[0] if winners else None,
+        "runners_up": winners[1:],
         "story": story,
     }
     return render(request, "awards/results.html", context)

@@ -333,10 +333,18 @@ def update_cycle(
 
 
 @transaction.atomic
-def transition(*, cycle: AwardCycle, to: str, by: User | None, reason: str = "") -> AwardCycle:
+def transition(
+    *,
+    cycle: AwardCycle,
+    to: str,
+    by: User | None,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> AwardCycle:
     """Move a cycle to its next phase. Takes a row lock, so two HR users pressing the same
     button at the same instant make one transition and one audit event; the loser gets a
-    ConflictError listing the moves allowed from the state it actually found."""
+    ConflictError listing the moves allowed from the state it actually found. `now` is the
+    moment of the move (the clock by default; advance_cycles passes the moment it runs for)."""
     cycle = _lock(cycle)
     if to not in cycle.allowed_next:
         allowed = list(cycle.allowed_next)
@@ -356,8 +364,16 @@ def transition(*, cycle: AwardCycle, to: str, by: User | None, reason: str = "")
             )
     previous = cycle.status
     cycle.status = to
-    cycle.status_changed_at = timezone.now()
-    cycle.save(update_fields=["status", "status_changed_at", "updated_at"])
+    cycle.status_changed_at = now or timezone.now()
+    fields = ["status", "status_changed_at", "updated_at"]
+    early: dict = {}
+    if to == AwardCycle.Status.OPEN and cycle.status_changed_at < cycle.opens_at:
+        # HR opened it before the planned date: the date records when nominations really
+        # opened, so no page says "Opens: 1 January" of a cycle open since December.
+        early = {"planned_opens_at": cycle.opens_at.isoformat()}
+        cycle.opens_at = cycle.status_changed_at
+        fields.append("opens_at")
+    cycle.save(update_fields=fields)
     if to == AwardCycle.Status.JUDGING:
         notices.judging_started(cycle)
     outcome: dict = {}
@@ -373,6 +389,7 @@ def transition(*, cycle: AwardCycle, to: str, by: User | None, reason: str = "")
         frm=previous,
         to=to,
         reason=reason,
+        **early,
         **outcome,
     )
     return cycle
@@ -391,7 +408,7 @@ def advance_cycles(*, now: dt.datetime | None = None) -> list[str]:
         # A cycle may be two phases behind (the command did not run for a while): catch up.
         while (target := cycle.due_transition(now)) is not None:
             try:
-                cycle = transition(cycle=cycle, to=target, by=None, reason="dates passed")
+                cycle = transition(cycle=cycle, to=target, by=None, reason="dates passed", now=now)
             except ConflictError:
                 cycle.refresh_from_db()  # someone else moved it; look again
                 continue

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cycles import judge_views, results_views, views
+from cycles import judge_views, nomination_views, results_views, views
 
 app_name = "awards"
 
@@ -11,6 +11,11 @@ urlpatterns = [
     path("hr/cycles/<int:pk>/transition/", views.hr_cycle_transition, name="hr_cycle_transition"),
     path("hr/cycles/<int:pk>/rubric/", views.hr_rubric, name="hr_rubric"),
     path("hr/cycles/<int:pk>/rubric/summary/", views.hr_rubric_summary, name="hr_rubric_summary"),
+    path(
+        "hr/cycles/<int:pk>/nominations/",
+        nomination_views.hr_nominations,
+        name="hr_nominations",
+    ),
     path("hr/cycles/<int:pk>/judges/", judge_views.hr_judges, name="hr_judges"),
     path("hr/cycles/<int:pk>/scoreboard/", results_views.hr_scoreboard, name="hr_scoreboard"),
     path("judge/", judge_views.judge_home, name="judge_home"),

@@ -9,19 +9,24 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthedRequest
-from awards.models import AwardCycle, Criterion
+from accounts.models import User
+from awards.models import AwardCycle, Criterion, PanelScore
 from core.decorators import hr_required
 from core.errors import ConflictError
 from core.forms import service_errors
-from cycles import services
+from cycles import deciding, scoreboard_cache, scoring, services
 from cycles.forms import (
     DATE_FIELDS,
     CycleSettingsForm,
@@ -36,30 +41,46 @@ CYCLES_PAGE_SIZE = 50
 Status = AwardCycle.Status
 
 # What each move does, in the words on its button and the sentence under it.
-TRANSITION_ACTIONS: dict[str, tuple[str, str]] = {
+TRANSITION_ACTIONS: dict[str, tuple[Any, Any]] = {
     Status.OPEN: (
-        "Open nominations",
-        "Employees can nominate colleagues until nominations close. The rubric stays editable.",
+        _("Open nominations"),
+        _("Employees can nominate colleagues until nominations close. The rubric stays editable."),
     ),
     Status.JUDGING: (
-        "Close nominations and start judging",
-        "No new nominations or endorsements. Judges score the candidates; the rubric and the "
-        "competition settings are frozen.",
+        _("Close nominations and start judging"),
+        _(
+            "No new nominations or endorsements. Judges score the candidates; the rubric and "
+            "the competition settings are frozen."
+        ),
     ),
     Status.DECIDED: (
-        "Close judging and decide",
-        "Judges can no longer change their scores and the ranking is fixed.",
+        _("Close judging and decide"),
+        _("Judges can no longer change their scores and the ranking is fixed."),
     ),
     Status.ANNOUNCED: (
-        "Announce the winners",
-        "The result becomes public to everyone in the company.",
+        _("Announce the winners"),
+        _("The result becomes public to everyone in the company."),
     ),
 }
-TRANSITION_DONE: dict[str, str] = {
-    Status.OPEN: "Nominations are open.",
-    Status.JUDGING: "Nominations are closed and judging has started.",
-    Status.DECIDED: "Judging is closed: the cycle is decided.",
-    Status.ANNOUNCED: "The winners are announced.",
+# The button that confirms a move on its confirmation page: every move is one way.
+TRANSITION_CONFIRM: dict[str, Any] = {
+    Status.OPEN: _("Yes, open nominations"),
+    Status.JUDGING: _("Yes, close nominations"),
+    Status.DECIDED: _("Yes, close judging and decide"),
+    Status.ANNOUNCED: _("Yes, announce the winners"),
+}
+TRANSITION_DONE: dict[str, Any] = {
+    Status.OPEN: _("Nominations are open."),
+    Status.JUDGING: _("Nominations are closed and judging has started."),
+    Status.DECIDED: _("Judging is closed: the cycle is decided."),
+    Status.ANNOUNCED: _("The winners are announced."),
+}
+# Said on the confirmation, instead of moving, when what it named changed meanwhile.
+TRANSITION_STALE: dict[str, Any] = {
+    Status.DECIDED: _(
+        "The standings changed since you looked: check who would win, then confirm again."
+    ),
+    Status.ANNOUNCED: _("The winners changed since you looked: check them, then confirm again."),
 }
 
 
@@ -163,9 +184,12 @@ def _cycle_context(cycle: AwardCycle, form: CycleSettingsForm) -> dict[str, Any]
         "rubric": services.summarise_rubric(
             [_criterion_item(c) for c in criteria], floor=cycle.customer_share_floor
         ),
+        # Opening a draft before its date moves the date to the day it opens (services.transition).
+        "opens_early": cycle.status == Status.DRAFT and timezone.now() < cycle.opens_at,
         "active_nominations": cycle.nominations.filter(status=Nomination.Status.ACTIVE).count(),
         # Approved thank-yous record the cycle open when they were approved (issue 4).
         "counted_thanks": cycle.thanks.approved().count(),
+        "winners": deciding.decided_winners(cycle),
     }
 
 
@@ -174,7 +198,7 @@ def _timeline(cycle: AwardCycle) -> list[dict[str, Any]]:
     current = order.index(cycle.status)
     when: dict[str, tuple[str, dt.datetime | None]] = {
         Status.DRAFT: ("Created", cycle.created_at),
-        Status.OPEN: ("Opens", cycle.opens_at),
+        Status.OPEN: (_("Opened") if current >= 1 else _("Opens"), cycle.opens_at),
         Status.JUDGING: ("Nominations close", cycle.nominations_close_at),
         Status.DECIDED: ("Judging closes", cycle.judging_close_at),
         Status.ANNOUNCED: ("When HR announces the winners", None),
@@ -192,19 +216,236 @@ def _timeline(cycle: AwardCycle) -> list[dict[str, Any]]:
 
 
 @hr_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def hr_cycle_transition(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Every move is one way: a GET (or a POST without `confirm`) shows what the move will do,
+    with its real counts; only the POST from that page, with `confirm=yes`, makes it."""
     cycle = get_object_or_404(AwardCycle, pk=pk)
-    to = request.POST.get("to", "")[:40]
+    confirmed = request.method == "POST" and request.POST.get("confirm") == "yes"
+    to = request.POST.get("to", "") if request.method == "POST" else request.GET.get("to", "")
+    to = to[:40]
+    if confirmed and to == cycle.status and to in TRANSITION_DONE:
+        # A second "Yes" (a double click, a resent form): the move it asks for is made.
+        messages.success(request, TRANSITION_DONE[to])
+        return redirect(cycle)
+    if to not in cycle.allowed_next:
+        # Someone moved the cycle on, or a stale or tampered link: say where it can go.
+        messages.error(request, _with_allowed(_not_allowed(cycle, to)))
+        return redirect(cycle)
+    if not confirmed:
+        return _confirmation(request, cycle, to)
     try:
-        services.transition(cycle=cycle, to=to, by=request.user)
+        with transaction.atomic():
+            cycle = AwardCycle.objects.select_for_update().get(pk=cycle.pk)
+            if cycle.status == to:
+                # The twin of a double click made the move while this one waited.
+                messages.success(request, TRANSITION_DONE[to])
+                return redirect(cycle)
+            # The winners the page named changed since it was read: ask again, move nothing.
+            stale = to in TRANSITION_STALE and request.POST.get("shown", "") != _shown(cycle, to)
+            if not stale:
+                services.transition(cycle=cycle, to=to, by=request.user)
     except ConflictError as error:
         messages.error(request, _with_allowed(error))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, TRANSITION_DONE.get(to, "The cycle moved on."))
+        if stale:
+            return _confirmation(request, cycle, to, stale=TRANSITION_STALE[to])
+        messages.success(request, TRANSITION_DONE[to])
     return redirect(cycle)
+
+
+def _confirmation(
+    request: AuthedRequest, cycle: AwardCycle, to: str, *, stale: str = ""
+) -> HttpResponse:
+    """What the move will do, with `shown` (what it names) for the POST to compare."""
+    blocked: list[str] = []
+    if to == Status.OPEN:
+        rubric = _rubric_of(cycle)
+        if not rubric.valid:
+            blocked = [gettext("The rubric must be valid before the cycle opens."), *rubric.errors]
+    context = {
+        "cycle": cycle,
+        "to": to,
+        "label": TRANSITION_ACTIONS[to][0],
+        "confirm_label": TRANSITION_CONFIRM[to],
+        "consequences": _consequences(cycle, to),
+        "shown": _shown(cycle, to),
+        "stale": stale,
+        "blocked": blocked,
+    }
+    return render(request, "hr/cycles_confirm.html", context)
+
+
+def _rubric_of(cycle: AwardCycle) -> services.RubricSummary:
+    """The rule services.transition applies before opening, for the confirmation to show."""
+    return services.summarise_rubric(
+        list(cycle.criteria.values("name", "kind", "weight", "half_point", "customer_focused")),
+        floor=cycle.customer_share_floor,
+    )
+
+
+def _leaders(cycle: AwardCycle) -> list[int]:
+    """Who would win if the cycle were decided now (the cached standings)."""
+    standings = scoreboard_cache.standings(cycle)
+    order, _sort = standings.order("rank")
+    return [standings.candidate_id(i) for i in order[: cycle.winner_count]]
+
+
+def _shown(cycle: AwardCycle, to: str) -> str:
+    """What a confirmation names that may change before it is confirmed: the would-be winners
+    of a decision, the winners of an announcement (user ids in order); nothing otherwise."""
+    if to == Status.DECIDED:
+        winners = _leaders(cycle)
+    elif to == Status.ANNOUNCED:
+        winners = list(cycle.awards.order_by("rank").values_list("recipient_id", flat=True))
+    else:
+        return ""
+    return ",".join(map(str, winners))
+
+
+def _not_allowed(cycle: AwardCycle, to: str) -> ConflictError:
+    """The refusal the service would give, without taking its lock for a mere look."""
+    return ConflictError(
+        gettext("A cycle that is %(status)s cannot move to “%(to)s”.")
+        % {"status": cycle.get_status_display().lower(), "to": to},
+        allowed=list(cycle.allowed_next),
+        status=cycle.status,
+    )
+
+
+def _consequences(cycle: AwardCycle, to: str) -> list[str]:
+    """What a move will do, in sentences with the cycle's real counts, for its confirmation."""
+    active = cycle.nominations.filter(status=Nomination.Status.ACTIVE)
+    if to == Status.OPEN:
+        people = User.objects.active().count()
+        said = [
+            ngettext(
+                "%(count)s person can nominate colleagues until nominations close.",
+                "%(count)s people can nominate colleagues until nominations close.",
+                people,
+            )
+            % {"count": people},
+            str(_("The cycle cannot go back to draft.")),
+        ]
+        if timezone.now() < cycle.opens_at:
+            planned = formats.date_format(timezone.localtime(cycle.opens_at), "j M Y")
+            said.append(
+                gettext(
+                    "Opening now is earlier than planned (%(planned)s): its opening date "
+                    "becomes today."
+                )
+                % {"planned": planned}
+            )
+        return said
+    if to == Status.JUDGING:
+        nominations = active.count()
+        # The scoreboard's rule: nominees and thanked people, less the ineligible.
+        candidates = scoring.candidates(cycle).count()
+        judges = cycle.judges.count()
+        said = [
+            ngettext(
+                "%(count)s nomination will be frozen: no new nominations, endorsements or "
+                "evidence.",
+                "%(count)s nominations will be frozen: no new nominations, endorsements or "
+                "evidence.",
+                nominations,
+            )
+            % {"count": nominations},
+            ngettext(
+                "%(count)s candidate will be scored.",
+                "%(count)s candidates will be scored.",
+                candidates,
+            )
+            % {"count": candidates},
+            ngettext(
+                "%(count)s judge can start scoring and will be told.",
+                "%(count)s judges can start scoring and will be told.",
+                judges,
+            )
+            % {"count": judges},
+            str(_("The rubric and the competition settings will be frozen.")),
+        ]
+        if not judges:
+            said.append(str(_("No judge is assigned yet: nobody will be able to score.")))
+        return said
+    if to == Status.DECIDED:
+        scores = PanelScore.objects.filter(cycle=cycle)
+        count = scores.count()
+        scored = scores.values("judge").distinct().count()  # the judges who gave them
+        standings = scoreboard_cache.standings(cycle)
+        leaders = _leaders(cycle)
+        names = User.objects.in_bulk(leaders)
+        said = [
+            ngettext(
+                "%(count)s score from %(judges)s will be final.",
+                "%(count)s scores from %(judges)s will be final.",
+                count,
+            )
+            % {
+                "count": count,
+                "judges": ngettext("%(count)s judge", "%(count)s judges", scored)
+                % {"count": scored},
+            },
+            ngettext(
+                "%(count)s candidate will be ranked and the scoreboard frozen.",
+                "%(count)s candidates will be ranked and the scoreboard frozen.",
+                len(standings),
+            )
+            % {"count": len(standings)},
+        ]
+        if leaders:
+            said.append(
+                ngettext(
+                    "As the scoreboard stands now, the winner will be %(names)s.",
+                    "As the scoreboard stands now, the %(count)s winners will be %(names)s.",
+                    len(leaders),
+                )
+                % {
+                    "count": len(leaders),
+                    "names": ", ".join(names[pk].full_name for pk in leaders if pk in names),
+                }
+            )
+        else:
+            said.append(str(_("Nobody is a candidate: the cycle is decided without a winner.")))
+        return said
+    # Announced: the winners, their managers and every other nominee hear of it.
+    awards = list(cycle.awards.select_related("recipient").order_by("rank"))
+    winner_ids = [award.recipient_id for award in awards]
+    told = (
+        active.filter(nominee__is_active=True)
+        .exclude(nominee_id__in=winner_ids)
+        .values("nominee")
+        .distinct()
+        .count()
+    )
+    said = [
+        ngettext(
+            "%(count)s winner will be announced: %(names)s.",
+            "%(count)s winners will be announced: %(names)s.",
+            len(awards),
+        )
+        % {"count": len(awards), "names": ", ".join(a.recipient.full_name for a in awards)}
+        if awards
+        else str(_("Nobody was a candidate: the results will say so.")),
+        ngettext(
+            "%(count)s other nominee will be told they were nominated, by whom and for what.",
+            "%(count)s other nominees will be told they were nominated, by whom and for what.",
+            told,
+        )
+        % {"count": told},
+    ]
+    if awards:
+        said.append(
+            str(
+                _(
+                    "The award story is published in everyone's feed and the winners' "
+                    "managers are told."
+                )
+            )
+        )
+    return said
 
 
 def _with_allowed(error: ConflictError) -> str:
@@ -212,9 +453,13 @@ def _with_allowed(error: ConflictError) -> str:
     if allowed is None:
         return error.message
     if not allowed:
-        return f"{error.message} It is in its last phase: there is no next step."
+        return gettext("%(refusal)s It is in its last phase: there is no next step.") % {
+            "refusal": error.message
+        }
     names = ", ".join(f"“{Status(to).label}”" for to in allowed)
-    return f"{error.message} It can move only to: {names}. The page shows its current phase."
+    return gettext(
+        "%(refusal)s It can move only to: %(names)s. The page shows its current phase."
+    ) % {"refusal": error.message, "names": names}
 
 
 # --- Rubric --------------------------------------------------------------------------------
@@ -228,16 +473,27 @@ def hr_rubric(request: AuthedRequest, pk: int) -> HttpResponse:
         return _render_rubric(request, cycle, RubricFormSet(initial=rubric_initial(cycle)))
     action = request.POST.get("action", "save")
     data = request.POST
+    added_row = full = False
     if action == "add":
         # "Add a row" posts the table back and gets it again with one more empty row: this
         # works without JavaScript, and with htmx only the editor is swapped.
-        data = _with_one_more_row(data)
+        grown = _with_one_more_row(data)
+        full = grown is None
+        added_row = not full
+        data = data if full else grown
     # No initial data for a bound table: it is compared with what HR sent, not with the saved
     # rubric (which another HR user may have changed meanwhile), so blank rows stay blank.
     formset = RubricFormSet(data)
     valid = formset.is_valid()
     if action in ("add", "check") or (not valid and cycle.rubric_editable):
-        return _render_rubric(request, cycle, formset)
+        return _render_rubric(
+            request,
+            cycle,
+            formset,
+            saving=action == "save",
+            added_row=added_row,
+            full=full,
+        )
     # Not editable any more (someone moved the cycle on): the service refuses with the reason.
     try:
         services.replace_rubric(cycle=cycle, criteria=formset.items(), by=request.user)
@@ -245,7 +501,7 @@ def hr_rubric(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
         return redirect("awards:hr_rubric", pk=cycle.pk)
     except ValidationError as error:
-        return _render_rubric(request, cycle, formset, save_errors=error.messages)
+        return _render_rubric(request, cycle, formset, saving=True, save_errors=error.messages)
     messages.success(request, "The rubric is saved.")
     return redirect("awards:hr_rubric", pk=cycle.pk)
 
@@ -265,9 +521,18 @@ def _render_rubric(
     cycle: AwardCycle,
     formset: Any,
     *,
+    saving: bool = False,
     save_errors: list[str] | None = None,
+    added_row: bool = False,
+    full: bool = False,
 ) -> HttpResponse:
-    context = _rubric_context(cycle, formset) | {"save_errors": save_errors or []}
+    context = _rubric_context(cycle, formset) | {
+        "save_errors": save_errors or [],
+        # Said above the mistakes of a save only: "Add a row" and "Check" save nothing.
+        "not_saved": _("The rubric was not saved.") if saving else "",
+        "added_row": added_row,  # the new row's first field takes the focus
+        "full": full,  # "Add a row" on a full table: told so instead
+    }
     template = "hr/cycles_rubric.html"
     if request.htmx and request.htmx.target == "rubric-editor":
         template += "#editor"
@@ -291,14 +556,17 @@ def _rubric_context(cycle: AwardCycle, formset: Any) -> dict[str, Any]:
     }
 
 
-def _with_one_more_row(data: Any) -> Any:
-    data = data.copy()
+def _with_one_more_row(data: Any) -> Any | None:
+    """The table sent with one more row, or None when it has the most rows allowed already."""
     prefix = RubricFormSet().prefix
     try:
         total = int(data.get(f"{prefix}-TOTAL_FORMS", "0"))
     except ValueError:
         return data  # tampered: the formset reports its own error
-    data[f"{prefix}-TOTAL_FORMS"] = str(min(total + 1, RubricFormSet.max_num))
+    if total >= RubricFormSet.max_num:
+        return None
+    data = data.copy()
+    data[f"{prefix}-TOTAL_FORMS"] = str(total + 1)
     return data
 
 

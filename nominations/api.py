@@ -25,7 +25,7 @@ from awards.models import AwardCycle
 from core.api import EnumField
 from nominations import access, services
 from nominations.forms import EvidenceForm
-from nominations.models import Category, Endorsement, Evidence, Nomination
+from nominations.models import Category, Endorsement, Evidence, EvidenceState, Nomination
 
 MAX_INVITATIONS = 50
 
@@ -263,6 +263,22 @@ class NominationFilterSerializer(serializers.Serializer):
     mine = serializers.BooleanField(
         required=False, default=False, help_text="Only the nominations you made."
     )
+    nominee = _id_field(required=False, help_text="Only the nominations of this person.")
+    department = _id_field(
+        required=False, help_text="Only the nominations of people in this department."
+    )
+    q = serializers.CharField(
+        required=False,
+        max_length=100,
+        help_text="Only the nominations of people whose name or e-mail address contains this.",
+    )
+    evidence = EnumField(
+        EvidenceState.choices,
+        enum_name="NominationEvidenceState",
+        required=False,
+        help_text="How far the evidence is verified: some waits for verification, some is "
+        "disputed, all is verified, or there is none yet.",
+    )
 
 
 class EvidenceKindSerializer(serializers.Serializer):
@@ -442,6 +458,14 @@ class NominationListView(generics.ListAPIView):
             nominations = nominations.filter(status=status_)
         if filters.validated_data["mine"]:
             nominations = nominations.filter(nominator=self.request.user)
+        if nominee := filters.validated_data.get("nominee"):
+            nominations = nominations.filter(nominee_id=nominee)
+        if department := filters.validated_data.get("department"):
+            nominations = nominations.filter(nominee__department_id=department)
+        if q := filters.validated_data.get("q", "").strip():
+            nominations = nominations.about_nominee(q)
+        if evidence := filters.validated_data.get("evidence"):
+            nominations = nominations.with_evidence_state(evidence)
         return nominations
 
     def get_serializer(self, *args, **kwargs) -> NominationSerializer:

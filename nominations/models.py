@@ -43,6 +43,35 @@ class NominationQuerySet(models.QuerySet):
             .order_by("-created_at", "-id")
         )
 
+    def with_verification_counts(self) -> "NominationQuerySet":
+        """How many of each nomination's evidence items are verified, disputed and not yet
+        verified. After for_list(), which counts the items."""
+
+        def items(state: str) -> Count:
+            return Count("evidence", filter=Q(evidence__verification=state), distinct=True)
+
+        return self.annotate(
+            verified_count=items(Evidence.Verification.VERIFIED),
+            disputed_count=items(Evidence.Verification.DISPUTED),
+            unverified_count=items(Evidence.Verification.UNVERIFIED),
+        )
+
+    def with_evidence_state(self, state: str) -> "NominationQuerySet":
+        """The nominations whose evidence is in `state` (an EvidenceState), for HR's list and
+        the API's filter alike. After for_list()."""
+        counted = (
+            self if "verified_count" in self.query.annotations else self.with_verification_counts()
+        )
+        return counted.filter(EVIDENCE_STATE_FILTERS[state])
+
+    def about_nominee(self, text: str) -> "NominationQuerySet":
+        """The nominations of people whose name or e-mail address contains `text`."""
+        return self.filter(
+            Q(nominee__full_name__icontains=text)
+            | Q(nominee__preferred_name__icontains=text)
+            | Q(nominee__email__icontains=text)
+        )
+
     def recount_evidence_points(self) -> int:
         """Write each nomination's `evidence_points`, the sum of its evidence's stored points,
         in one UPDATE. The evidence services call it in the transaction of the change; a bulk
@@ -60,6 +89,23 @@ class NominationQuerySet(models.QuerySet):
 
 
 POINTS = models.DecimalField(max_digits=5, decimal_places=1)
+
+
+class EvidenceState(models.TextChoices):
+    """How far a nomination's evidence is verified, as HR filters the nominations by it."""
+
+    WAITING = "waiting", _("Some evidence waits for verification")
+    DISPUTED = "disputed", _("Some evidence is disputed")
+    VERIFIED = "verified", _("All evidence verified")
+    NONE = "none", _("No evidence yet")
+
+
+EVIDENCE_STATE_FILTERS = {
+    EvidenceState.WAITING: Q(unverified_count__gt=0),
+    EvidenceState.DISPUTED: Q(disputed_count__gt=0),
+    EvidenceState.VERIFIED: Q(evidence_count__gt=0, verified_count=F("evidence_count")),
+    EvidenceState.NONE: Q(evidence_count=0),
+}
 
 
 class Nomination(models.Model):

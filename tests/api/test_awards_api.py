@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from awards.models import AwardCycle, Criterion, Decision, PanelScore, standings_changed
-from cycles import judging, services
+from cycles import deciding, judging, services
 from cycles.results_api import LineSerializer
 from tests.awards.conftest import make_cycle
 from tests.conftest import make_user
@@ -523,3 +523,38 @@ def test_text_with_a_lone_surrogate_is_a_400_not_a_500(api, cast):
         url("panel-scores", cast.cycle), body, content_type="application/json"
     )
     assert response.status_code == 400
+
+
+def test_the_results_say_when_hr_changed_the_order_and_why(api, cast):
+    cast.decide()
+    override = {"ranking": [cast.cara.pk], "justification": WHY}
+    assert api(cast.hr).post(url("override", cast.cycle), override).status_code == 200
+    cast.cycle = services.transition(cycle=cast.cycle, to=Status.ANNOUNCED, by=cast.hr)
+    body = api(cast.employee).get(url("results", cast.cycle)).json()
+    assert body["winners"][0]["person"]["id"] == cast.cara.pk
+    assert body["order_changed"] == {"justification_summary": WHY}
+
+
+def test_the_results_of_an_unchanged_order_say_nothing_changed(api, cast):
+    cast.announce()
+    assert api(cast.employee).get(url("results", cast.cycle)).json()["order_changed"] is None
+
+
+def test_an_override_saved_unchanged_is_no_change_of_order(api, cast):
+    cast.decide()
+    decision = Decision.objects.get(cycle=cast.cycle)
+    computed = [row.candidate_id for row in deciding.snapshot_ranking(decision.snapshot)]
+    override = {"ranking": computed, "justification": WHY}
+    assert api(cast.hr).post(url("override", cast.cycle), override).status_code == 200
+    cast.cycle = services.transition(cycle=cast.cycle, to=Status.ANNOUNCED, by=cast.hr)
+    assert api(cast.employee).get(url("results", cast.cycle)).json()["order_changed"] is None
+
+
+def test_a_justification_written_before_it_was_public_is_not_given(api, cast):
+    cast.decide()
+    override = {"ranking": [cast.cara.pk], "justification": WHY}
+    assert api(cast.hr).post(url("override", cast.cycle), override).status_code == 200
+    Decision.objects.filter(cycle=cast.cycle).update(justification_public=False)  # an old row
+    cast.cycle = services.transition(cycle=cast.cycle, to=Status.ANNOUNCED, by=cast.hr)
+    body = api(cast.employee).get(url("results", cast.cycle)).json()
+    assert body["order_changed"] == {"justification_summary": None}

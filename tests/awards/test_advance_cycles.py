@@ -17,9 +17,13 @@ def at(y, m, d, h=0):
 
 def test_it_opens_a_draft_whose_date_has_come(db):
     cycle = make_cycle(month=dt.date(2030, 1, 1))
+    planned = cycle.opens_at
     services.advance_cycles(now=at(2030, 1, 1, 1))
     cycle.refresh_from_db()
     assert cycle.status == Status.OPEN
+    # Opened on its date (as the run sees it, whatever the clock says): the date stays.
+    assert cycle.opens_at == planned
+    assert cycle.status_changed_at == at(2030, 1, 1, 1)
 
 
 def test_it_closes_nominations_when_their_date_passes(db):

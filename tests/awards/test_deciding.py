@@ -260,8 +260,8 @@ def test_an_override_needs_a_written_justification(decided, justification):
         decided.override([decided.bob.pk], justification=justification)
     assert error.value.message_dict == {
         "justification": [
-            "Explain why the order changes: it is shown on the scoreboard and kept in the "
-            "audit log."
+            "Explain why the order changes, in 20 characters at least. Its first sentence is "
+            "shown on the public results; the whole text is kept in the audit log."
         ]
     }
     assert decided.winners() == [decided.alice.pk]
@@ -301,3 +301,25 @@ def test_nobody_to_reorder_when_nobody_was_a_candidate(db, hr_user):
     with pytest.raises(ValidationError) as error:
         deciding.override_ranking(cycle=cycle, by=hr_user, ranking=[hr_user.pk], justification=WHY)
     assert list(error.value.message_dict) == ["ranking"]
+
+
+def test_an_override_built_on_an_order_someone_replaced_is_refused(decided):
+    seen = deciding.override_version(Decision.objects.get(cycle=decided.cycle))
+    assert seen == ""
+    decided.override([decided.bob.pk])  # another HR user saves first
+    with pytest.raises(ConflictError) as error:
+        deciding.override_ranking(
+            cycle=decided.cycle,
+            by=decided.hr,
+            ranking=[decided.alice.pk],
+            justification=WHY,
+            expected_version=seen,
+        )
+    assert error.value.message == "The order was changed by someone else meanwhile."
+    assert decided.winners()[0] == decided.bob.pk
+    assert AuditEvent.objects.filter(verb="cycle.ranking_overridden").count() == 1
+
+
+def test_an_override_is_saved_as_public(decided):
+    assert not Decision.objects.get(cycle=decided.cycle).justification_public
+    assert decided.override([decided.bob.pk]).justification_public

@@ -172,8 +172,10 @@ def test_a_score_that_is_not_a_whole_number_is_refused_once_in_the_same_words(lo
         HTTP_HX_REQUEST="true",
     )
     page = response.content.decode()
-    assert page.count("Give a score from 1 to 5.") == 1
+    # Said once next to the score, and once in the error summary that links to it.
+    assert page.count("Give a score from 1 to 5.") == 2
     assert f'id="id_c{panel.nina.pk}_score_{panel.impact.pk}_error"' in page
+    assert f'href="#id_c{panel.nina.pk}_score_{panel.impact.pk}_0"' in page
     assert not PanelScore.objects.exists()  # nor the other criterion's
 
 
@@ -184,8 +186,10 @@ def test_a_note_without_a_score_asks_for_the_score(login, panel):
         HTTP_HX_REQUEST="true",
     )
     page = response.content.decode()
-    assert page.count("Give a score from 1 to 5.") == 1
+    # Said once next to the score, and once in the error summary that links to it.
+    assert page.count("Give a score from 1 to 5.") == 2
     assert f'id="id_c{panel.nina.pk}_score_{panel.impact.pk}_error"' in page
+    assert f'href="#id_c{panel.nina.pk}_score_{panel.impact.pk}_0"' in page
     assert not PanelScore.objects.exists()
 
 
@@ -204,11 +208,35 @@ def test_an_htmx_save_swaps_the_candidates_form(login, panel):
     assert saved == {panel.impact.pk: (4, "Calm under pressure."), panel.innovation.pk: (5, "")}
 
 
+def test_an_htmx_save_also_updates_the_progress_line_out_of_band(login, panel):
+    response = login(panel.judge).post(
+        score_url(panel.cycle, panel.nina),
+        scores(panel, impact="4", innovation="5"),
+        HTTP_HX_REQUEST="true",
+    )
+    progress = re.search(
+        r'<span id="judge-progress"[^>]*>([^<]*)</span>', response.content.decode()
+    )
+    assert progress is not None
+    assert 'hx-swap-oob="innerHTML"' in progress.group(0)
+    assert progress.group(1) == "You have given 2 of 4 scores."
+
+
 def test_saving_without_javascript_redirects_back_to_the_candidate(login, panel):
     response = login(panel.judge).post(score_url(panel.cycle, panel.nina), scores(panel))
     assert response.status_code == 302
     assert response["Location"].endswith(f"#candidate-{panel.nina.pk}")
     assert PanelScore.objects.get().score == 4
+
+
+def test_a_save_with_mistakes_without_javascript_comes_back_titled_error(login, panel):
+    response = login(panel.judge).post(score_url(panel.cycle, panel.nina), scores(panel, "9"))
+    page = response.content.decode()
+    assert response.status_code == 200 and "data-error-summary" in page
+    # The form sits in the candidate's entry, not at the top of the context: still seen.
+    assert re.search(r"<title>\s*Error: ", page)
+    page = login(panel.judge).get(judge_url(panel.cycle)).content.decode()
+    assert not re.search(r"<title>\s*Error", page)
 
 
 def test_saved_scores_are_shown_when_the_page_opens_again(login, panel):

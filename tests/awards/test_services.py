@@ -61,6 +61,25 @@ def test_transitions_follow_the_phases_and_are_audited(draft_cycle):
     assert event.data["to"] == "open"
 
 
+def test_opening_before_the_planned_date_records_the_day_it_really_opened(draft_cycle, now):
+    planned = draft_cycle.opens_at  # 1 January 2030, years from now
+    cycle = services.transition(cycle=draft_cycle, to=Status.OPEN, by=make_user(hr=True))
+    cycle.refresh_from_db()
+    assert now <= cycle.opens_at < planned
+    assert cycle.opens_at == cycle.status_changed_at
+    event = AuditEvent.objects.get(verb="cycle.transitioned")
+    assert event.data["planned_opens_at"] == planned.isoformat()
+
+
+def test_opening_on_or_after_the_planned_date_keeps_it(db):
+    cycle = make_cycle(month=dt.date(2020, 1, 1))
+    planned = cycle.opens_at
+    cycle = services.transition(cycle=cycle, to=Status.OPEN, by=None)
+    cycle.refresh_from_db()
+    assert cycle.opens_at == planned
+    assert "planned_opens_at" not in AuditEvent.objects.get(verb="cycle.transitioned").data
+
+
 def test_an_illegal_transition_lists_the_allowed_next_states(draft_cycle):
     with pytest.raises(ConflictError) as error:
         services.transition(cycle=draft_cycle, to=Status.JUDGING, by=None)

@@ -1,6 +1,7 @@
 """The HR console's award cycles: list, create, settings, phases and the rubric editor."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -12,10 +13,11 @@ from django.utils import timezone
 
 from awards.models import AwardCycle, Criterion
 from core.audit import AuditEvent
-from cycles import services
+from cycles import deciding, judging, services
 from nominations.models import Category, Nomination
 from tests.awards.conftest import make_cycle
 from tests.conftest import make_department, make_user
+from tests.nominations.conftest import make_nomination, move
 
 Status = AwardCycle.Status
 Kind = Criterion.Kind
@@ -135,8 +137,11 @@ def test_hr_sees_every_page(hr, name):
 @pytest.mark.parametrize("name", ["hr_cycle_transition", "hr_rubric_summary", "hr_cycle"])
 def test_employees_cannot_post_to_the_console(login, employee, name):
     cycle = make_cycle()
-    response = login(employee).post(url(name, cycle), {"to": Status.OPEN, "title": "Mine"})
+    data = {"to": Status.OPEN, "confirm": "yes", "title": "Mine"}
+    response = login(employee).post(url(name, cycle), data)
     assert response.status_code == 403
+    # Who may use the page is decided before which methods it takes.
+    assert login(employee).get(url(name, cycle), {"to": Status.OPEN}).status_code == 403
     cycle.refresh_from_db()
     assert cycle.status == Status.DRAFT
     assert cycle.title != "Mine"
@@ -432,6 +437,8 @@ def test_the_page_offers_only_the_legal_next_phase(hr, status, offered, label):
     assert [a["to"] for a in response.context["actions"]] == [offered]
     assert html.count('name="to"') == 1
     assert f'name="to" value="{offered}"' in html
+    # The button leads to the confirmation (a GET form): no click moves the cycle at once.
+    assert f'<form method="get" action="{url("hr_cycle_transition", cycle)}"' in html
     assert label in html
     assert 'aria-current="step"' in html
 
@@ -445,7 +452,7 @@ def test_an_announced_cycle_offers_no_transition(hr):
 
 def test_a_transition_moves_the_cycle_and_is_audited(hr, hr_user):
     cycle = make_cycle()
-    response = hr.post(url("hr_cycle_transition", cycle), {"to": Status.OPEN}, follow=True)
+    response = hr.post(url("hr_cycle_transition", cycle), confirmed(Status.OPEN), follow=True)
     cycle.refresh_from_db()
     assert cycle.status == Status.OPEN
     assert "Nominations are open." in messages_of(response)
@@ -453,9 +460,28 @@ def test_a_transition_moves_the_cycle_and_is_audited(hr, hr_user):
     assert AuditEvent.objects.filter(verb="cycle.transitioned", actor=hr_user).count() == 1
 
 
+def test_a_cycle_opened_early_says_when_it_opened_not_the_planned_date(hr):
+    cycle = make_cycle()  # planned to open on 1 January 2030
+    hr.post(url("hr_cycle_transition", cycle), {"to": Status.OPEN, "confirm": "yes"})
+    page = hr.get(url("hr_cycle", cycle)).content.decode()
+    assert "1 Jan 2030" not in page
+    today = timezone.localtime().strftime("%-d %b %Y")
+    assert "Opened: <time" in page
+    assert f">{today}," in page
+
+
+def test_hr_is_told_that_opening_before_the_planned_date_moves_it_to_today(hr):
+    cycle = make_cycle()
+    page = hr.get(url("hr_cycle", cycle)).content.decode()
+    assert "Opens: <time" in page
+    assert "earlier than planned (1 Jan 2030): its opening date becomes today." in page
+    opened_on_time = make_cycle(month=dt.date(2020, 1, 1))
+    assert "earlier than planned" not in hr.get(url("hr_cycle", opened_on_time)).content.decode()
+
+
 def test_an_illegal_transition_names_the_allowed_next_phase(hr):
     cycle = make_cycle()
-    response = hr.post(url("hr_cycle_transition", cycle), {"to": Status.ANNOUNCED}, follow=True)
+    response = hr.post(url("hr_cycle_transition", cycle), confirmed(Status.ANNOUNCED), follow=True)
     assert response.status_code == 200
     [message] = messages_of(response)
     assert "cannot move to “announced”" in message
@@ -464,15 +490,29 @@ def test_an_illegal_transition_names_the_allowed_next_phase(hr):
     assert cycle.status == Status.DRAFT
 
 
-def test_a_transition_someone_else_made_first_shows_the_real_state(hr):
+def test_a_transition_past_the_asked_phase_shows_the_real_state(hr):
     cycle = make_cycle()
     services.transition(cycle=cycle, to=Status.OPEN, by=None)  # another HR user, a moment ago
-    response = hr.post(url("hr_cycle_transition", cycle), {"to": Status.OPEN}, follow=True)
+    services.transition(cycle=cycle, to=Status.JUDGING, by=None)
+    response = hr.post(url("hr_cycle_transition", cycle), confirmed(Status.OPEN), follow=True)
     [message] = messages_of(response)
-    assert "open for nominations cannot move to “open”" in message
-    assert "“Judging”" in message
-    assert response.context["cycle"].status == Status.OPEN
-    assert 'name="to" value="judging"' in response.content.decode()
+    assert "judging cannot move to “open”" in message
+    assert "“Decided”" in message
+    assert response.context["cycle"].status == Status.JUDGING
+    assert 'name="to" value="decided"' in response.content.decode()
+
+
+def test_a_second_yes_once_the_move_is_made_says_it_is_done(hr):
+    cycle = make_cycle()
+    hr.post(
+        url("hr_cycle_transition", cycle), confirmed(Status.OPEN), follow=True
+    )  # a double click
+    response = hr.post(url("hr_cycle_transition", cycle), confirmed(Status.OPEN), follow=True)
+    assert messages_of(response) == ["Nominations are open."]
+    assert response.redirect_chain[-1][0] == cycle.get_absolute_url()
+    assert (
+        AuditEvent.objects.filter(verb="cycle.transitioned", target_id=str(cycle.pk)).count() == 1
+    )
 
 
 def test_opening_with_an_invalid_rubric_says_why(hr):
@@ -480,7 +520,7 @@ def test_opening_with_an_invalid_rubric_says_why(hr):
     Criterion.objects.filter(cycle=cycle, kind=Kind.PANEL).update(weight=1)  # a broken rubric
     page = hr.get(url("hr_cycle", cycle)).content.decode()
     assert "The rubric has problems" in page
-    response = hr.post(url("hr_cycle_transition", cycle), {"to": Status.OPEN}, follow=True)
+    response = hr.post(url("hr_cycle_transition", cycle), confirmed(Status.OPEN), follow=True)
     [message] = messages_of(response)
     assert message.startswith("The rubric must be valid before the cycle opens.")
     assert "(28 short)" in message
@@ -491,15 +531,218 @@ def test_opening_with_an_invalid_rubric_says_why(hr):
 @pytest.mark.parametrize("to", ["", "nonsense", "<script>alert(1)</script>", "x" * 5000, "\x00"])
 def test_junk_transitions_are_refused_without_an_error_page(hr, to):
     cycle = make_cycle()
-    response = hr.post(url("hr_cycle_transition", cycle), {"to": to}, follow=True)
+    for response in (
+        hr.post(url("hr_cycle_transition", cycle), confirmed(to), follow=True),
+        hr.get(url("hr_cycle_transition", cycle), {"to": to}, follow=True),
+    ):
+        assert response.status_code == 200
+        assert "It can move only to" in messages_of(response)[0]
+        assert b"<script>alert" not in response.content
+
+
+def confirmed(to: str) -> dict:
+    return {"to": to, "confirm": "yes"}
+
+
+def confirmation(hr, cycle: AwardCycle, to: str) -> str:
+    response = hr.get(url("hr_cycle_transition", cycle), {"to": to})
     assert response.status_code == 200
-    assert "It can move only to" in messages_of(response)[0]
-    assert b"<script>alert" not in response.content
+    cycle.refresh_from_db()
+    return response.content.decode()
 
 
-def test_transitions_are_post_only(hr):
+def test_opening_asks_first_saying_who_can_nominate(hr):
     cycle = make_cycle()
-    assert hr.get(url("hr_cycle_transition", cycle)).status_code == 405
+    make_user()
+    page = confirmation(hr, cycle, Status.OPEN)
+    assert "people can nominate colleagues until nominations close" in page
+    assert "Yes, open nominations" in page
+    assert 'name="confirm" value="yes"' in page
+    assert cycle.status == Status.DRAFT
+
+
+def test_opening_before_the_planned_date_says_the_date_becomes_today(hr):
+    early = make_cycle()  # the factory plans cycles in 2030
+    assert "its opening date becomes today" in confirmation(hr, early, Status.OPEN)
+    due = make_cycle(month=dt.date(2030, 2, 1))
+    AwardCycle.objects.filter(pk=due.pk).update(opens_at=timezone.now() - dt.timedelta(days=1))
+    assert "its opening date becomes today" not in confirmation(hr, due, Status.OPEN)
+
+
+def test_closing_nominations_asks_first_with_the_counts(hr, hr_user):
+    cycle = make_cycle(status=Status.OPEN)
+    judge = make_user()
+    judging.assign_judges(cycle=cycle, judges=[judge], by=hr_user)
+    nina, tom = make_user(), make_user()
+    make_nomination(nominator=make_user(), nominee=nina, cycle=cycle)
+    make_nomination(nominator=make_user(), nominee=nina, cycle=cycle)
+    make_nomination(nominator=make_user(), nominee=tom, cycle=cycle)
+    page = confirmation(hr, cycle, Status.JUDGING)
+    assert "3 nominations will be frozen" in page
+    assert "2 candidates will be scored" in page
+    assert "1 judge can start scoring" in page
+    assert "Yes, close nominations" in page
+    assert cycle.status == Status.OPEN
+
+
+def test_closing_nominations_counts_the_candidates_the_scoreboard_counts(hr):
+    from tests.thanks.test_link_and_wall import make_thanks
+
+    cycle = make_cycle(status=Status.OPEN)
+    nina, gone = make_user(), make_user()
+    make_nomination(nominator=make_user(), nominee=nina, cycle=cycle)
+    make_nomination(nominator=make_user(), nominee=gone, cycle=cycle)
+    gone.is_active = False  # left the company: not a candidate any more
+    gone.save()
+    for _ in range(2):
+        make_thanks(make_user(), cycle=cycle)  # thanked by a customer, nominated by nobody
+    page = confirmation(hr, cycle, Status.JUDGING)
+    assert "3 candidates will be scored" in page  # Nina and the two thanked
+
+
+def test_closing_nominations_without_judges_warns(hr):
+    page = confirmation(hr, make_cycle(status=Status.OPEN), Status.JUDGING)
+    assert "0 judges can start scoring" in page
+    assert "No judge is assigned yet" in page
+
+
+def test_deciding_asks_first_naming_who_would_win(hr):
+    cycle = make_cycle(status=Status.OPEN)
+    nina = make_user(full_name="Nina Nominee")
+    make_nomination(nominator=make_user(), nominee=nina, cycle=cycle)
+    cycle = move(cycle, Status.JUDGING)
+    page = confirmation(hr, cycle, Status.DECIDED)
+    assert "0 scores from 0 judges will be final" in page
+    assert "1 candidate will be ranked" in page
+    assert "the winner will be Nina Nominee" in page
+    assert cycle.status == Status.JUDGING
+
+
+def test_deciding_counts_only_the_judges_who_scored(hr, hr_user):
+    cycle = make_cycle(status=Status.OPEN)
+    nina = make_user()
+    make_nomination(nominator=make_user(), nominee=nina, cycle=cycle)
+    scorer, idle = make_user(), make_user()
+    judging.assign_judges(cycle=cycle, judges=[scorer, idle], by=hr_user)
+    cycle = move(cycle, Status.JUDGING)
+    panel = cycle.criteria.filter(kind=Kind.PANEL).first()
+    judging.score_candidate(cycle=cycle, judge=scorer, candidate=nina, criterion=panel, score=4)
+    page = confirmation(hr, cycle, Status.DECIDED)
+    assert "1 score from 1 judge will be final" in page
+
+
+def test_opening_a_draft_with_an_invalid_rubric_says_so_and_offers_no_yes(hr):
+    cycle = make_cycle()
+    Criterion.objects.filter(cycle=cycle, kind=Kind.PANEL).update(weight=1)  # a broken rubric
+    page = confirmation(hr, cycle, Status.OPEN)
+    assert "The rubric must be valid before the cycle opens." in page
+    assert "(28 short)" in page
+    assert "Yes, open nominations" not in page
+    assert 'name="confirm"' not in page
+    assert url("hr_rubric", cycle) in page
+
+
+def winners_shown(page: str) -> str:
+    return re.search(r'name="shown" value="([\d,]*)"', page).group(1)
+
+
+def test_announcing_winners_that_changed_since_the_look_asks_again(hr, hr_user):
+    cycle = make_cycle(status=Status.OPEN)
+    nina, tom = make_user(full_name="Nina First"), make_user(full_name="Tom Second")
+    make_nomination(nominator=make_user(), nominee=nina, cycle=cycle)
+    make_nomination(nominator=make_user(), nominee=nina, cycle=cycle)
+    make_nomination(nominator=make_user(), nominee=tom, cycle=cycle)
+    cycle = move(cycle, Status.DECIDED)
+    looked = winners_shown(confirmation(hr, cycle, Status.ANNOUNCED))
+    assert looked == str(nina.pk)
+    # Another HR tab puts Tom first meanwhile.
+    deciding.override_ranking(
+        cycle=cycle, by=hr_user, ranking=[tom.pk], justification="Tom's customers wrote in."
+    )
+    data = confirmed(Status.ANNOUNCED) | {"shown": looked}
+    response = hr.post(url("hr_cycle_transition", cycle), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The winners changed since you looked" in page
+    assert "1 winner will be announced: Tom Second." in page
+    cycle.refresh_from_db()
+    assert cycle.status == Status.DECIDED
+    # Confirming what the page now shows announces.
+    data["shown"] = winners_shown(page)
+    hr.post(url("hr_cycle_transition", cycle), data)
+    cycle.refresh_from_db()
+    assert cycle.status == Status.ANNOUNCED
+
+
+def test_deciding_after_the_leaders_changed_since_the_look_asks_again(hr):
+    cycle = make_cycle(status=Status.OPEN)
+    nina = make_user()
+    make_nomination(nominator=make_user(), nominee=nina, cycle=cycle)
+    cycle = move(cycle, Status.JUDGING)
+    assert winners_shown(confirmation(hr, cycle, Status.DECIDED)) == str(nina.pk)
+    data = confirmed(Status.DECIDED) | {"shown": "999999"}  # what a stale page named
+    response = hr.post(url("hr_cycle_transition", cycle), data)
+    assert "The standings changed since you looked" in response.content.decode()
+    cycle.refresh_from_db()
+    assert cycle.status == Status.JUDGING
+
+
+def test_announcing_asks_first_saying_who_will_be_told(hr):
+    cycle = make_cycle(status=Status.OPEN, winner_count=2)
+    people = [make_user() for _ in range(4)]
+    for person in people:
+        make_nomination(nominator=make_user(), nominee=person, cycle=cycle)
+    cycle = move(cycle, Status.DECIDED)
+    winners = [a.recipient.full_name for a in cycle.awards.order_by("rank")]
+    page = confirmation(hr, cycle, Status.ANNOUNCED)
+    assert f"2 winners will be announced: {winners[0]}, {winners[1]}." in page
+    assert "2 other nominees will be told they were nominated" in page
+    assert "Yes, announce the winners" in page
+    assert cycle.status == Status.DECIDED
+
+
+@pytest.mark.parametrize(
+    "status, to",
+    [
+        (Status.DRAFT, Status.OPEN),
+        (Status.OPEN, Status.JUDGING),
+        (Status.JUDGING, Status.DECIDED),
+        (Status.DECIDED, Status.ANNOUNCED),
+    ],
+)
+def test_a_one_click_post_without_the_confirmation_moves_nothing(hr, status, to):
+    cycle = make_cycle(status=status)
+    for data in ({"to": to}, {"to": to, "confirm": "no"}):
+        response = hr.post(url("hr_cycle_transition", cycle), data)
+        assert response.status_code == 200
+        assert 'name="confirm" value="yes"' in response.content.decode()
+        cycle.refresh_from_db()
+        assert cycle.status == status
+    assert not AuditEvent.objects.filter(verb="cycle.transitioned", actor__isnull=False).exists()
+
+
+def test_the_confirmation_of_a_move_someone_made_meanwhile_shows_the_real_state(hr):
+    cycle = make_cycle()
+    services.transition(cycle=cycle, to=Status.OPEN, by=None)
+    response = hr.get(url("hr_cycle_transition", cycle), {"to": Status.OPEN}, follow=True)
+    assert response.redirect_chain[-1][0] == cycle.get_absolute_url()
+    assert "It can move only to: “Judging”" in messages_of(response)[0]
+
+
+def test_a_decided_cycle_names_its_winners_to_hr(hr):
+    cycle = make_cycle(status=Status.OPEN)
+    nina = make_user(full_name="Nina Nominee")
+    make_nomination(nominator=make_user(), nominee=nina, cycle=cycle)
+    page = hr.get(url("hr_cycle", cycle)).content.decode()
+    assert "Winners" not in page
+    cycle = move(cycle, Status.DECIDED)
+    for name in ("hr_cycle", "hr_scoreboard"):
+        page = hr.get(url(name, cycle)).content.decode()
+        assert "Winners (not announced yet)" in page
+        section = page[page.index('id="winners-heading"') :]
+        assert "Nina Nominee" in section[: section.index("</section>")]
+    move(cycle, Status.ANNOUNCED)
+    assert 'id="winners-heading">Winners<' in hr.get(url("hr_cycle", cycle)).content.decode()
 
 
 # --- Rubric editor ------------------------------------------------------------------------------
@@ -597,7 +840,8 @@ def test_row_mistakes_are_shown_in_the_row(hr):
     assert "weight" in formset.forms[1].errors
     assert "name" in formset.forms[2].errors
     html = response.content.decode()
-    assert "Some rows have mistakes" in html
+    assert "There is a problem" in html  # the error summary links to each wrong field
+    assert 'href="#id_form-1-weight"' in html and 'href="#id_form-2-name"' in html
     assert html.count('class="rubric-row row-invalid"') == 2
     assert 'value="lots"' in html
 
@@ -637,6 +881,35 @@ def test_adding_a_row_with_htmx_swaps_only_the_editor(hr):
     assert "<html" not in html
     assert 'name="form-4-name"' in html
     assert 'name="form-TOTAL_FORMS" value="5"' in html
+
+
+@pytest.mark.parametrize("action", ["save", "add", "check"])
+def test_only_a_save_with_mistakes_says_the_rubric_was_not_saved(hr, action):
+    cycle = make_cycle()
+    rows = good_rubric()
+    rows[1]["weight"] = "lots"
+    html = hr.post(url("hr_rubric", cycle), rubric_data(rows, action=action)).content.decode()
+    assert "There is a problem" in html
+    assert ("The rubric was not saved." in html) == (action == "save")
+
+
+def test_the_added_row_takes_the_focus(hr):
+    cycle = make_cycle()
+    html = hr.post(url("hr_rubric", cycle), rubric_data(good_rubric(), action="add")).content
+    assert re.findall(r'<input [^>]*name="(form-\d+-\w+)"[^>]*autofocus', html.decode()) == [
+        "form-4-name"
+    ]
+
+
+def test_adding_a_row_to_a_full_rubric_says_so_instead_of_focusing_an_old_row(hr):
+    cycle = make_cycle()
+    rows = [*good_rubric(), *[row("", "", "") for _ in range(8)]]  # 12, the most allowed
+    response = hr.post(url("hr_rubric", cycle), rubric_data(rows, action="add"))
+    html = response.content.decode()
+    assert response.context["formset"].total_form_count() == 12
+    assert not re.search(r'<input [^>]*name="form-\d+-name"[^>]*autofocus', html)
+    message = re.search(r"<p [^>]*autofocus[^>]*>([^<]*)</p>", html)
+    assert message and message.group(1) == "The rubric has the most rows allowed (12)."
 
 
 def test_checking_without_saving_shows_the_totals(hr):
@@ -888,3 +1161,26 @@ def test_the_page_and_the_api_take_a_rubric_rows_limits_from_the_model(name, val
     serializer = CriterionInputSerializer(data={name: value}, partial=True)
     assert not serializer.is_valid()
     assert serializer.errors[name] == [message]
+
+
+def test_employees_cannot_see_a_confirmation(login, employee):
+    cycle = make_cycle()
+    response = login(employee).get(url("hr_cycle_transition", cycle), {"to": Status.OPEN})
+    assert response.status_code == 403
+
+
+def test_the_transition_pages_words_are_marked_for_translation():
+    from django.utils.functional import Promise
+
+    from cycles.views import TRANSITION_ACTIONS, TRANSITION_DONE
+
+    words = [text for pair in TRANSITION_ACTIONS.values() for text in pair]
+    assert all(isinstance(text, Promise) for text in [*words, *TRANSITION_DONE.values()])
+    assert isinstance(deciding.JUSTIFICATION_NEEDED, Promise)
+
+
+def test_opening_names_no_winners_so_a_tampered_shown_is_ignored(hr):
+    cycle = make_cycle()
+    hr.post(url("hr_cycle_transition", cycle), confirmed(Status.OPEN) | {"shown": "1,2"})
+    cycle.refresh_from_db()
+    assert cycle.status == Status.OPEN

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from awards.models import AwardCycle
 from cycles import judging
 from nominations import services as nominations
+from stories.models import Story
 from tests.awards.conftest import make_cycle
 from tests.conftest import make_department, make_user
 from tests.e2e.browsing import assert_accessible, visit
@@ -33,6 +34,8 @@ def score(page: Page, candidate_id: int, marks: dict[str, str]) -> None:
 def move(page: Page, cycle: AwardCycle, button: str) -> None:
     visit(page, f"/hr/cycles/{cycle.pk}/")
     page.get_by_role("button", name=button).click()
+    assert_accessible(page)  # what the move will do: it asks first
+    page.get_by_role("button", name=re.compile("^Yes, ")).click()
     assert_accessible(page)
 
 
@@ -66,7 +69,7 @@ def test_a_cycle_runs_from_open_to_announced(open_page):
 
     # HR puts Nina, a candidate, on the panel too: warned, they confirm it.
     with office.expect_response(lambda r: "/nominations/nominees/" in r.url):
-        office.get_by_role("searchbox", name="Find colleagues to be judges").fill("Nina")
+        office.get_by_role("combobox", name="Find colleagues to be judges").fill("Nina")
     office.get_by_role("checkbox", name=re.compile("Nina Nominee")).check()
     office.get_by_role("button", name="Save the judges").click()
     expect(office.locator("#people-error")).to_contain_text(
@@ -118,6 +121,9 @@ def test_a_cycle_runs_from_open_to_announced(open_page):
     colleague = open_page(omar)
     visit(colleague, "/stories/")
     expect(colleague.locator("article.story-card").first).to_contain_text("Employee of the Month")
+    # The award story puts the winner first and largest.
+    visit(colleague, Story.objects.get(kind=Story.Kind.AWARD, award_cycle=cycle).get_absolute_url())
+    expect(colleague.locator(".story-winner")).to_contain_text("Nina Nominee")
     visit(colleague, "/awards/")
     visit(colleague, f"/awards/{cycle.pk}/")
     expect(colleague.get_by_role("heading", name=re.compile("Nina Nominee")).first).to_be_visible()

@@ -66,7 +66,7 @@ def assert_not_reloaded(page: Page) -> None:
 def pick_nominee(page: Page, *, search: str, name: str) -> None:
     """Type in the picker and choose the colleague from the htmx autocomplete."""
     with page.expect_response(lambda r: "/nominations/nominees/" in r.url) as answer:
-        page.get_by_role("searchbox", name="Find a colleague").fill(search)
+        page.get_by_role("combobox", name="Find a colleague").fill(search)
     assert answer.value.request.headers.get("hx-request") == "true"
     page.get_by_role("radio", name=re.compile(name)).check()
 
@@ -155,7 +155,7 @@ def test_a_nomination_gathers_evidence_and_an_endorsement_is_verified_and_goes_t
 
     # He invites Carl, who saw it happen.
     with omar.expect_response(lambda r: "/nominations/nominees/" in r.url):
-        omar.get_by_role("searchbox", name="Find colleagues to invite").fill("Carl")
+        omar.get_by_role("combobox", name="Find colleagues to invite").fill("Carl")
     omar.get_by_role("checkbox", name=re.compile("Carl Colleague")).check()
     omar.get_by_role("button", name="Invite", exact=True).click()
     expect(omar.locator("#invite [role=status]")).to_contain_text("Invited Carl Colleague")
@@ -215,6 +215,8 @@ def test_a_nomination_gathers_evidence_and_an_endorsement_is_verified_and_goes_t
     expect(hana).to_have_url(re.compile(re.escape(office.cycle.get_absolute_url()) + "$"))
     assert_accessible(hana)
     hana.get_by_role("button", name="Close nominations and start judging").click()
+    assert_accessible(hana, label="confirm closing nominations")
+    hana.get_by_role("button", name="Yes, close nominations").click()
     expect(hana.locator(".messages")).to_contain_text(
         "Nominations are closed and judging has started."
     )
