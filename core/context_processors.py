@@ -11,6 +11,7 @@ LAYOUT_URLS = {
     "nominate": "nominations:new",
     "my_nominations": "nominations:mine",
     "stories": "stories:feed",
+    "hall_of_fame": "awards:hall_of_fame",
     "hr_console": "home:hr_console",
     "edit_profile": "accounts:edit_profile",
     "emails": "account_email",

@@ -13,6 +13,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -138,7 +140,7 @@ def nominee_search(request: AuthedRequest) -> HttpResponse:
         selected=colleague_ids(request.GET.getlist(field)),
         exclude=exclude,
     )
-    return render(request, "nominations/people_picker.html#options", {"picker": picker})
+    return render(request, "nominations/people_picker.html#results", {"picker": picker})
 
 
 @login_required
@@ -289,21 +291,32 @@ def _detail_context(
 
 
 def _respond(
-    request: AuthedRequest, nomination: Nomination, partial: str, notice: str = "", **forms
+    request: AuthedRequest,
+    nomination: Nomination,
+    partial: str,
+    notice: str = "",
+    focus_evidence: int | None = None,
+    **forms,
 ) -> HttpResponse:
-    """The page again after a POST: only the named partial for htmx, else the whole page."""
+    """The page again after a POST: only the named partial for htmx, else the whole page.
+    The focus goes to the evidence item `focus_evidence` if given, else to the notice."""
     context = _detail_context(request, nomination, **forms)
     context["notice"] = {partial: notice}
+    context["focus_evidence"] = focus_evidence
     return render(request, f"{DETAIL}#{partial}" if request.htmx else DETAIL, context)
 
 
 def _done(
-    request: AuthedRequest, nomination: Nomination, partial: str, message: str
+    request: AuthedRequest,
+    nomination: Nomination,
+    partial: str,
+    message: str,
+    focus_evidence: int | None = None,
 ) -> HttpResponse:
     """After a change: htmx gets the fresh partial with the news in it; without JavaScript,
     POST/redirect/GET with the news as a message."""
     if request.htmx:
-        return _respond(request, nomination, partial, notice=message)
+        return _respond(request, nomination, partial, notice=message, focus_evidence=focus_evidence)
     messages.success(request, message)
     return _redirect_to(nomination, partial)
 
@@ -379,10 +392,16 @@ def add_evidence(request: AuthedRequest, pk: int) -> HttpResponse:
     form = EvidenceForm(request.POST, request.FILES, kind=kind)
     if form.is_valid():
         with service_errors(form):
-            services.add_evidence(
+            added = services.add_evidence(
                 nomination=nomination, by=request.user, kind=kind, **form.cleaned_data
             )
-            return _done(request, nomination, "evidence", f"Added: {form.label.lower()}.")
+            return _done(
+                request,
+                nomination,
+                "evidence",
+                f"Added: {form.label.lower()}.",
+                focus_evidence=added.pk,
+            )
     return _respond(request, nomination, "evidence", evidence_form=form)
 
 
@@ -478,3 +497,31 @@ def invite(request: AuthedRequest, pk: int) -> HttpResponse:
                 f"Invited {names}: they can now read this nomination and endorse it.",
             )
     return _respond(request, nomination, "invite", invite_form=form, invite_search=(q, picked))
+
+
+@login_required
+@require_GET
+def evidence_image(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Image evidence opened larger: whoever may read the nomination, as for its thumbnail."""
+    evidence = get_object_or_404(
+        Evidence.objects.filter(
+            nomination__in=access.visible_nominations(request.user), kind=Kind.ARTIFACT
+        ).exclude(image=""),
+        pk=pk,
+    )
+    context = {
+        "image": evidence.image,
+        "alt": evidence.caption or _("Image evidence"),
+        "caption": evidence.caption,
+        "heading": evidence.caption or _("Image evidence"),
+        "back_url": reverse("nominations:detail", args=[evidence.nomination_id])
+        + f"#evidence-{evidence.pk}",
+        "back_label": _("Back to the nomination"),
+    }
+    # Opened from elsewhere (the judge page, where the scores are): back there, on this site.
+    came_from = request.GET.get("next", "")
+    if came_from and url_has_allowed_host_and_scheme(
+        came_from, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        context |= {"back_url": came_from, "back_label": _("Back to where you were")}
+    return render(request, "components/photo_page.html", context)

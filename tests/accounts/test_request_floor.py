@@ -154,7 +154,9 @@ def test_a_deactivated_person_is_signed_out_on_the_next_request(login):
     assert client.get(FLOOR).status_code == 302
 
 
-@pytest.mark.parametrize("name", ["home", "people", "stories", "sessions", "logout"])
+@pytest.mark.parametrize(
+    "name", ["home", "people", "stories", "hall_of_fame", "sessions", "logout"]
+)
 def test_the_layouts_links_are_the_sites_urls(login, name):
     from core.context_processors import LAYOUT_URLS
 

@@ -91,7 +91,9 @@ def test_the_general_form_works_without_javascript(open_page):
     customer.get_by_label("Your e-mail address").fill("martin@eder.example")
     customer.wait_for_timeout(2_100)
     customer.get_by_role("button", name="Send my thank-you").click()
-    expect(customer.get_by_text("Write at least 10 characters")).to_be_visible()
+    # Next to the field, and in the error summary at the top of the form.
+    expect(customer.locator("#id_message_error")).to_contain_text("Write at least 10 characters")
+    expect(customer.locator("[data-error-summary]")).to_contain_text("Write at least 10")
     expect(customer.get_by_label("Who helped you?")).to_have_value(
         "The technician who came on Tuesday"
     )

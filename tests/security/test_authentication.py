@@ -77,7 +77,7 @@ def test_a_forged_forwarded_for_header_does_not_reset_the_ip_limit(db):
 def test_the_error_is_shown_in_the_form_and_keeps_the_address(client, employee):
     response = sign_in(client, employee.email, "wrong")
     html = response.content.decode()
-    assert 'class="form-errors"' in html or 'class="errorlist"' in html
+    assert "data-error-summary" in html  # the error summary, focused and announced
     assert f'value="{employee.email}"' in html
 
 
