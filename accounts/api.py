@@ -154,9 +154,6 @@ class TokenScheme(KnoxTokenScheme):
     target_class = "accounts.tokens.TokenAuthentication"
 
 
-MAX_ID = 2**31 - 1  # ids the database can hold on every backend
-
-
 class PersonSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     full_name = serializers.CharField()

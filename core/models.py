@@ -2,7 +2,9 @@ from django.db import models
 
 from core.audit import AuditEvent
 
-__all__ = ["AuditEvent", "SentEmail"]
+__all__ = ["MAX_ID", "AuditEvent", "SentEmail"]
+
+MAX_ID = 2**31 - 1  # ids the database can hold on every backend
 
 
 class SentEmail(models.Model):

@@ -14,6 +14,7 @@ from accounts.http import AuthedRequest
 from accounts.models import Department, User
 from awards.models import AwardCycle
 from core.decorators import hr_required
+from core.models import MAX_ID
 from cycles.scoring import counted_thanks
 from nominations.access import nominators_shown
 from nominations.models import EvidenceState, Nomination, NominationQuerySet
@@ -67,7 +68,9 @@ class NominationFilterForm(forms.Form):
         error_messages=NOT_IN_LIST,
     )
     # From the scoreboard: one candidate's nominations.
-    nominee = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    nominee = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
 
     def filter(self, nominations: NominationQuerySet) -> NominationQuerySet:
         self.is_valid()

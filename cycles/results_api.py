@@ -19,10 +19,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import MAX_ID, PersonSerializer
+from accounts.api import PersonSerializer
 from accounts.models import User
 from awards.models import Award, AwardCycle, Criterion, Decision, PanelScore
 from core.exports import csv_response
+from core.models import MAX_ID
 from cycles import access, deciding, judging, scoreboard_cache, scoring
 from cycles.api import IsHRToChange, criterion_kind_field
 from cycles.snapshots import Line, Snapshot

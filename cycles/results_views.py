@@ -272,7 +272,7 @@ def hr_scoreboard(request: AuthedRequest, pk: int) -> HttpResponse:
         .first()
     )
     if request.method == "POST" and (decision is None or cycle.status != Status.DECIDED):
-        messages.error(request, "The order can be changed only once the cycle is decided.")
+        messages.error(request, _("The order can be changed only once the cycle is decided."))
         return redirect("awards:hr_scoreboard", pk=cycle.pk)
     standings = scoreboard_cache.standings(cycle, decision)
     form = None

@@ -197,11 +197,11 @@ def _timeline(cycle: AwardCycle) -> list[dict[str, Any]]:
     order = list(Status.values)
     current = order.index(cycle.status)
     when: dict[str, tuple[str, dt.datetime | None]] = {
-        Status.DRAFT: ("Created", cycle.created_at),
+        Status.DRAFT: (_("Created"), cycle.created_at),
         Status.OPEN: (_("Opened") if current >= 1 else _("Opens"), cycle.opens_at),
-        Status.JUDGING: ("Nominations close", cycle.nominations_close_at),
-        Status.DECIDED: ("Judging closes", cycle.judging_close_at),
-        Status.ANNOUNCED: ("When HR announces the winners", None),
+        Status.JUDGING: (_("Nominations close"), cycle.nominations_close_at),
+        Status.DECIDED: (_("Judging closes"), cycle.judging_close_at),
+        Status.ANNOUNCED: (_("When HR announces the winners"), None),
     }
     return [
         {

@@ -92,10 +92,13 @@ def can_withdraw(user: User, nomination: Nomination) -> bool:
     conflict, not a refusal."""
     if nomination.nominator_id == user.pk:
         return True
-    if not user.is_hr:
-        return False
-    return not Nomination.objects.filter(
-        cycle_id=nomination.cycle_id, nominee=user, status=Nomination.Status.ACTIVE
+    return user.is_hr and not _competes_in(user, nomination.cycle_id)
+
+
+def _competes_in(user: User, cycle_id: int) -> bool:
+    """Whether `user` is nominated in the cycle: HR's powers over rivals stop there."""
+    return Nomination.objects.filter(
+        cycle_id=cycle_id, nominee=user, status=Nomination.Status.ACTIVE
     ).exists()
 
 
@@ -111,12 +114,16 @@ def can_add_evidence(user: User, nomination: Nomination) -> bool:
 
 def can_verify(user: User, nomination: Nomination) -> bool:
     """The nominee's manager or HR, while the evidence can still count; never the nominator
-    (nobody verifies their own evidence) and never the nominee."""
+    (nobody verifies their own evidence) and never the nominee. HR nominated in the same cycle
+    does not verify a rival's evidence (a conflict of interest, as for withdrawing), unless
+    they are that rival's manager."""
     if user.pk in (nomination.nominator_id, nomination.nominee_id):
         return False
     if nomination.cycle.status not in (Status.OPEN, Status.JUDGING):
         return False
-    return user.is_hr or nomination.nominee.manager_id == user.pk
+    if nomination.nominee.manager_id == user.pk:
+        return True
+    return user.is_hr and not _competes_in(user, nomination.cycle_id)
 
 
 def can_endorse(user: User, nomination: Nomination) -> bool:

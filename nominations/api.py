@@ -19,10 +19,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import MAX_ID, PersonSerializer
+from accounts.api import PersonSerializer
 from accounts.models import User
 from awards.models import AwardCycle
 from core.api import EnumField
+from core.models import MAX_ID
 from nominations import access, services
 from nominations.forms import EvidenceForm
 from nominations.models import Category, Endorsement, Evidence, EvidenceState, Nomination

@@ -10,8 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api import MAX_ID
 from core.api import EnumField
+from core.models import MAX_ID
 from notifications import services
 from notifications.models import Kind, Notification
 

@@ -34,10 +34,11 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from accounts.api import MAX_ID, DepartmentSerializer, PersonSerializer
+from accounts.api import DepartmentSerializer, PersonSerializer
 from accounts.models import Department, User
 from core import markdown
 from core.api import EnumField
+from core.models import MAX_ID
 from stories import access, feed, services
 from stories.inputs import serializer_kwargs
 from stories.models import (

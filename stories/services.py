@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, User
@@ -309,7 +310,11 @@ def _duplicate_voice(thank_you: ThankYou) -> ConflictError:
 
 def customer_voice_title(thank_you: ThankYou) -> str:
     """The title a customer-voice story gets unless the person sharing it writes another."""
-    title = f"{thank_you.customer_first_name[:60] or 'A customer'} thanks {thank_you.employee}"
+    customer = thank_you.customer_first_name[:60] or gettext("A customer")
+    title = gettext("%(customer)s thanks %(employee)s") % {
+        "customer": customer,
+        "employee": thank_you.employee,
+    }
     if organisation := thank_you.organisation.strip():
         title += f" ({organisation})"
     return title[: Story._meta.get_field("title").max_length]

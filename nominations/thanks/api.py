@@ -35,10 +35,11 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from accounts.api import MAX_ID, PersonSerializer
+from accounts.api import PersonSerializer
 from accounts.models import User
 from awards.months import check_year
 from core.api import EnumField
+from core.models import MAX_ID
 from core.ratelimit import client_ip
 from nominations.models import Integration, ThankYou
 from nominations.thanks import access, integrations, selectors, services

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from accounts.models import User
+from core.models import MAX_ID
 from nominations.forms import picker_search
 from nominations.models import ThankYou
 from nominations.thanks.forms import WordsField
@@ -52,6 +53,14 @@ class _Selection(forms.ModelMultipleChoiceField):
             raise forms.ValidationError(
                 self.error_messages["too_many"], code="too_many", params={"most": self.most}
             )
+        for pk in value or ():
+            # An id no database can hold is refused here, not by the database.
+            if not (str(pk).isascii() and str(pk).isdigit() and 0 < int(pk) <= MAX_ID):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
         return super().clean(value)
 
 

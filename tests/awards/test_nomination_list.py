@@ -178,6 +178,7 @@ def test_one_nominees_list_names_them_and_offers_every_nominee_again(login, cast
         ({"q": "x" * 101}, "q"),
         ({"q": "nul\x00"}, "q"),
         ({"nominee": "me"}, "nominee"),
+        ({"nominee": str(2**63)}, "nominee"),
         ({"page": "last"}, None),
     ],
 )

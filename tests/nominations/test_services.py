@@ -347,6 +347,20 @@ def test_hr_can_verify(nomination, people):
     services.verify_evidence(evidence=item, by=people.hr, status="verified")
 
 
+def test_hr_nominated_in_the_same_cycle_does_not_verify_a_rivals_evidence(nomination, people):
+    item = services.add_evidence(
+        nomination=nomination, by=people.nominator, kind=Kind.CUSTOMER_WORDS, **words()
+    )
+    make_nomination(nominator=people.colleague, nominee=people.hr, cycle=nomination.cycle)
+    with pytest.raises(PermissionDenied):
+        services.verify_evidence(evidence=item, by=people.hr, status="disputed", note="Not so.")
+    # Their own report's evidence is a manager's duty, not a rival's judgement.
+    people.nominee.manager = people.hr
+    people.nominee.save(update_fields=["manager"])
+    nomination.refresh_from_db()
+    services.verify_evidence(evidence=item, by=people.hr, status="verified")
+
+
 def test_a_manager_who_nominated_their_report_cannot_verify_it(people, cycle):
     nomination = make_nomination(nominator=people.manager, nominee=people.nominee)
     item = services.add_evidence(

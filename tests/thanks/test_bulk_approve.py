@@ -95,8 +95,9 @@ def test_a_thank_you_outside_my_queue_approves_nothing(login, boss, waiting):
     assert not ThankYou.objects.filter(status=Status.APPROVED).exists()
 
 
-def test_garbage_is_a_message_not_an_error(login, boss, waiting):
-    response = login(boss).post(APPROVE, {"selected": ["x", "1; drop"]}, follow=True)
+@pytest.mark.parametrize("junk", [["x", "1; drop"], [str(2**63)], ["-1"], ["\uff11"]])
+def test_garbage_is_a_message_not_an_error(login, boss, waiting, junk):
+    response = login(boss).post(APPROVE, {"selected": junk}, follow=True)
     assert response.status_code == 200
     assert not ThankYou.objects.filter(status=Status.APPROVED).exists()
 
