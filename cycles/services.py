@@ -9,13 +9,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import Department, User
 from awards.models import AwardCycle, Criterion, standings_changed
 from awards.months import add_months, first_of_month
 from core import audit
 from core.errors import ConflictError
-from cycles import deciding, notices
+from cycles import deciding, notices, scoreboard_cache
 
 Kind = Criterion.Kind
 
@@ -156,6 +157,42 @@ def _normalise(item: dict, position: int) -> dict:
 
 def _lock(cycle: AwardCycle) -> AwardCycle:
     return AwardCycle.objects.select_for_update().get(pk=cycle.pk)
+
+
+def move_refusal(cycle: AwardCycle, to: str) -> ConflictError | None:
+    """Why `cycle` cannot move to `to` as it stands, or None: the rule `transition` applies
+    under its lock, for a page to say before asking."""
+    if to in cycle.allowed_next:
+        return None
+    return ConflictError(
+        gettext("A cycle that is %(status)s cannot move to “%(to)s”.")
+        % {"status": cycle.get_status_display().lower(), "to": to},
+        allowed=list(cycle.allowed_next),
+        status=cycle.status,
+    )
+
+
+def rubric_problems(cycle: AwardCycle) -> list[str]:
+    """Why the cycle's rubric does not let it open (nothing when it does)."""
+    summary = summarise_rubric(
+        list(cycle.criteria.values("name", "kind", "weight", "half_point", "customer_focused")),
+        floor=cycle.customer_share_floor,
+    )
+    if summary.valid:
+        return []
+    return [gettext("The rubric must be valid before the cycle opens."), *summary.errors]
+
+
+def winners_named(cycle: AwardCycle, to: str) -> list[int]:
+    """Who a move to `to` makes winners, as a confirmation names them (user ids in rank order):
+    deciding, the leaders of the standings as they are; announcing, the awards; else nobody."""
+    if to == AwardCycle.Status.DECIDED:
+        standings = scoreboard_cache.standings(cycle)
+        order, _sort = standings.order("rank")
+        return [standings.candidate_id(i) for i in order[: cycle.winner_count]]
+    if to == AwardCycle.Status.ANNOUNCED:
+        return list(cycle.awards.order_by("rank").values_list("recipient_id", flat=True))
+    return []
 
 
 @transaction.atomic
@@ -340,28 +377,23 @@ def transition(
     by: User | None,
     reason: str = "",
     now: dt.datetime | None = None,
+    expected_winners: list[int] | None = None,
 ) -> AwardCycle:
     """Move a cycle to its next phase. Takes a row lock, so two HR users pressing the same
     button at the same instant make one transition and one audit event; the loser gets a
     ConflictError listing the moves allowed from the state it actually found. `now` is the
-    moment of the move (the clock by default; advance_cycles passes the moment it runs for)."""
+    moment of the move (the clock by default; advance_cycles passes the moment it runs for).
+    `expected_winners` (a confirmation's `winners_named`) refuses the move, with the conflict
+    code "winners_changed", when the winners it would decide or announce are no longer those."""
     cycle = _lock(cycle)
-    if to not in cycle.allowed_next:
-        allowed = list(cycle.allowed_next)
+    if refusal := move_refusal(cycle, to):
+        raise refusal
+    if to == AwardCycle.Status.OPEN and (problems := rubric_problems(cycle)):
+        raise ValidationError(problems)
+    if expected_winners is not None and winners_named(cycle, to) != expected_winners:
         raise ConflictError(
-            f"A cycle that is {cycle.get_status_display().lower()} cannot move to “{to}”.",
-            allowed=allowed,
-            status=cycle.status,
+            gettext("The winners changed since you looked."), code="winners_changed"
         )
-    if to == AwardCycle.Status.OPEN:
-        summary = summarise_rubric(
-            list(cycle.criteria.values("name", "kind", "weight", "half_point", "customer_focused")),
-            floor=cycle.customer_share_floor,
-        )
-        if not summary.valid:
-            raise ValidationError(
-                ["The rubric must be valid before the cycle opens.", *summary.errors]
-            )
     previous = cycle.status
     cycle.status = to
     cycle.status_changed_at = now or timezone.now()

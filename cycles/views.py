@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -228,30 +227,28 @@ def hr_cycle_transition(request: AuthedRequest, pk: int) -> HttpResponse:
         # A second "Yes" (a double click, a resent form): the move it asks for is made.
         messages.success(request, TRANSITION_DONE[to])
         return redirect(cycle)
-    if to not in cycle.allowed_next:
+    if refusal := services.move_refusal(cycle, to):
         # Someone moved the cycle on, or a stale or tampered link: say where it can go.
-        messages.error(request, _with_allowed(_not_allowed(cycle, to)))
+        messages.error(request, _with_allowed(refusal))
         return redirect(cycle)
     if not confirmed:
         return _confirmation(request, cycle, to)
+    expected = _read_shown(request.POST.get("shown", "")) if to in TRANSITION_STALE else None
     try:
-        with transaction.atomic():
-            cycle = AwardCycle.objects.select_for_update().get(pk=cycle.pk)
-            if cycle.status == to:
-                # The twin of a double click made the move while this one waited.
-                messages.success(request, TRANSITION_DONE[to])
-                return redirect(cycle)
-            # The winners the page named changed since it was read: ask again, move nothing.
-            stale = to in TRANSITION_STALE and request.POST.get("shown", "") != _shown(cycle, to)
-            if not stale:
-                services.transition(cycle=cycle, to=to, by=request.user)
+        services.transition(cycle=cycle, to=to, by=request.user, expected_winners=expected)
     except ConflictError as error:
-        messages.error(request, _with_allowed(error))
+        cycle.refresh_from_db()
+        if cycle.status == to:
+            # The twin of a double click made the move while this one waited.
+            messages.success(request, TRANSITION_DONE[to])
+        elif error.extra.get("code") == "winners_changed":
+            # The winners the page named changed since it was read: ask again.
+            return _confirmation(request, cycle, to, stale=TRANSITION_STALE[to])
+        else:
+            messages.error(request, _with_allowed(error))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        if stale:
-            return _confirmation(request, cycle, to, stale=TRANSITION_STALE[to])
         messages.success(request, TRANSITION_DONE[to])
     return redirect(cycle)
 
@@ -260,59 +257,27 @@ def _confirmation(
     request: AuthedRequest, cycle: AwardCycle, to: str, *, stale: str = ""
 ) -> HttpResponse:
     """What the move will do, with `shown` (what it names) for the POST to compare."""
-    blocked: list[str] = []
-    if to == Status.OPEN:
-        rubric = _rubric_of(cycle)
-        if not rubric.valid:
-            blocked = [gettext("The rubric must be valid before the cycle opens."), *rubric.errors]
+    blocked = services.rubric_problems(cycle) if to == Status.OPEN else []
     context = {
         "cycle": cycle,
         "to": to,
         "label": TRANSITION_ACTIONS[to][0],
         "confirm_label": TRANSITION_CONFIRM[to],
         "consequences": _consequences(cycle, to),
-        "shown": _shown(cycle, to),
+        "shown": ",".join(map(str, services.winners_named(cycle, to))),
         "stale": stale,
         "blocked": blocked,
     }
     return render(request, "hr/cycles_confirm.html", context)
 
 
-def _rubric_of(cycle: AwardCycle) -> services.RubricSummary:
-    """The rule services.transition applies before opening, for the confirmation to show."""
-    return services.summarise_rubric(
-        list(cycle.criteria.values("name", "kind", "weight", "half_point", "customer_focused")),
-        floor=cycle.customer_share_floor,
-    )
-
-
-def _leaders(cycle: AwardCycle) -> list[int]:
-    """Who would win if the cycle were decided now (the cached standings)."""
-    standings = scoreboard_cache.standings(cycle)
-    order, _sort = standings.order("rank")
-    return [standings.candidate_id(i) for i in order[: cycle.winner_count]]
-
-
-def _shown(cycle: AwardCycle, to: str) -> str:
-    """What a confirmation names that may change before it is confirmed: the would-be winners
-    of a decision, the winners of an announcement (user ids in order); nothing otherwise."""
-    if to == Status.DECIDED:
-        winners = _leaders(cycle)
-    elif to == Status.ANNOUNCED:
-        winners = list(cycle.awards.order_by("rank").values_list("recipient_id", flat=True))
-    else:
-        return ""
-    return ",".join(map(str, winners))
-
-
-def _not_allowed(cycle: AwardCycle, to: str) -> ConflictError:
-    """The refusal the service would give, without taking its lock for a mere look."""
-    return ConflictError(
-        gettext("A cycle that is %(status)s cannot move to “%(to)s”.")
-        % {"status": cycle.get_status_display().lower(), "to": to},
-        allowed=list(cycle.allowed_next),
-        status=cycle.status,
-    )
+def _read_shown(value: str) -> list[int]:
+    """The winners a confirmation named (its hidden `shown`); anything else names nobody,
+    which differs from any real list of winners, so the move is asked again."""
+    try:
+        return [int(part) for part in value.split(",") if part]
+    except ValueError:
+        return [-1]
 
 
 def _consequences(cycle: AwardCycle, to: str) -> list[str]:
@@ -375,7 +340,7 @@ def _consequences(cycle: AwardCycle, to: str) -> list[str]:
         count = scores.count()
         scored = scores.values("judge").distinct().count()  # the judges who gave them
         standings = scoreboard_cache.standings(cycle)
-        leaders = _leaders(cycle)
+        leaders = services.winners_named(cycle, Status.DECIDED)
         names = User.objects.in_bulk(leaders)
         said = [
             ngettext(

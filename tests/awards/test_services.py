@@ -188,3 +188,18 @@ def test_criterion_kinds_are_the_four_of_the_design():
         "peer_support",
         "panel",
     }
+
+
+def test_a_move_confirmed_for_other_winners_is_refused_and_moves_nothing(db):
+    cycle = make_cycle(status=AwardCycle.Status.DECIDED)
+    assert services.winners_named(cycle, AwardCycle.Status.ANNOUNCED) == []
+    with pytest.raises(ConflictError) as refused:
+        services.transition(
+            cycle=cycle, to=AwardCycle.Status.ANNOUNCED, by=None, expected_winners=[999]
+        )
+    assert refused.value.extra["code"] == "winners_changed"
+    cycle.refresh_from_db()
+    assert cycle.status == AwardCycle.Status.DECIDED
+    services.transition(cycle=cycle, to=AwardCycle.Status.ANNOUNCED, by=None, expected_winners=[])
+    cycle.refresh_from_db()
+    assert cycle.status == AwardCycle.Status.ANNOUNCED
